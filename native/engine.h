@@ -1,0 +1,159 @@
+// The native packet engine: one I/O thread that reads the AF_PACKET socket,
+// answers ARP, SYNs (cookie SYN-ACKs), forged ACKs and strays by itself, and
+// hands only segments of live connections and validated cookie ACKs to JS.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cookie.h"
+#include "demux.h"
+#include "packet_socket.h"
+#include "record_ring.h"
+#include "wire.h"
+
+namespace synwall {
+
+// Counters beyond the per-reason drops. Order mirrored in src/native-engine.ts.
+enum class Counter : uint8_t {
+  kFramesIn,
+  kFramesOut,
+  kBytesIn,
+  kArpRequests,
+  kArpReplies,
+  kSyns,
+  kSyncookiesSent,
+  kSyncookiesRecv,    // cookie ACKs that validated
+  kSyncookiesFailed,  // ACKs to a listener that did not validate
+  kCookieAcksNoRecentCookies,  // ACK arrived while no cookies were sent lately
+  kRstsSent,
+  kRstsIgnored,       // RST to a listener or to nothing
+  kSegmentsToJs,
+  kEstablishedToJs,
+  kSynsToJs,
+  kListenDrops,       // SYN dropped: stateful queue full and cookies off
+  kRecordRingFull,    // JS fell behind; segment dropped (TCP retransmits)
+  kDemuxFull,         // cookie ACK valid but no room for another flow
+  kChecksumPartial,   // frames trusted via TP_STATUS_CSUMNOTREADY
+  kChecksumOffloaded, // frames trusted via TP_STATUS_CSUM_VALID
+  kFramesTruncated,
+  kKernelRingDrops,
+  kTxErrors,
+  kFaultDropped,      // frames discarded by the fault injector
+  kCount
+};
+
+enum class ListenMode : uint8_t { kNone = 0, kAlways = 1, kAuto = 2, kNever = 3 };
+
+struct EngineConfig {
+  SocketConfig socket;
+  bool answer_arp = true;         // 'owned' address mode
+  bool rst_unknown = true;        // answer segments to closed ports with RST
+  uint8_t our_wscale = 7;
+  uint16_t syn_ack_window = 65535;
+  bool ecn = false;               // negotiate ECN in cookie SYN-ACKs
+  uint32_t max_flows = 65536;
+  uint64_t cookie_period_ms = 64000;
+};
+
+class Engine {
+ public:
+  using Notify = std::function<void()>;
+  Engine() = default;
+  ~Engine() { Stop(); }
+
+  // Opens the socket on a new I/O thread (entering the namespace there) and
+  // returns once it is up or failed. ring_mem stays owned by the caller and
+  // must outlive Stop().
+  bool Start(const EngineConfig& cfg, uint8_t* ring_mem, size_t ring_len,
+             Notify notify, std::string* error);
+  void Stop();
+  bool running() const { return running_.load(); }
+
+  InterfaceInfo info() const { return info_; }
+  uint16_t our_mss() const;
+
+  bool SetListener(uint16_t port, ListenMode mode);
+  void SetSynQueueFull(uint16_t port, bool full);
+  uint32_t AddFlow(uint32_t raddr, uint16_t rport, uint16_t lport);
+  bool RemoveFlow(uint32_t raddr, uint16_t rport, uint16_t lport);
+  size_t FlowCount();
+
+  // Sends a segment built from JS (any thread but the I/O thread).
+  bool SendTcp(TcpEmit seg);
+
+  void SetSecret(const CookieSecret& s);
+  // ms >= 0 pins both the cookie clock and the timestamp clock; -1 = real.
+  void SetClock(int64_t ms) { fixed_clock_ms_.store(ms); }
+  uint64_t NowMs() const;
+  uint32_t TsClock() const;
+
+  void ReadCounters(uint64_t* counters, uint64_t* drops);
+  static const char* CounterName(Counter c);
+  // Seeded fault injection on received TCP segments of live flows (drop,
+  // duplicate, reorder by holding one frame back), per mille.
+  void SetFaults(uint32_t seed, uint16_t drop_pm, uint16_t dup_pm, uint16_t reorder_pm);
+
+ private:
+  struct ListenerSlot {
+    ListenMode mode = ListenMode::kNone;
+    bool syn_queue_full = false;
+    int64_t last_cookie_period = INT64_MIN / 2;
+  };
+
+  void Run();
+  void HandleFrame(const RxFrame& f);
+  void HandleArp(const ArpView& arp);
+  void HandleTcp(const TcpSegmentView& s);
+  void HandleListen(const TcpSegmentView& s, ListenerSlot& l);
+  void SendCookieSynAck(const TcpSegmentView& s, ListenerSlot& l);
+  void SendReset(const TcpSegmentView& s);
+  bool PushRecord(uint8_t type, uint32_t conn_id, const TcpSegmentView& s,
+                  const CookieOptions* cookie);
+  void Emit(const TcpEmit& e);
+  // Both threads count (the JS thread sends RSTs too), so increments are
+  // atomic read-modify-writes; uncontended they cost a few nanoseconds.
+  void Bump(Counter c, uint64_t by = 1) {
+    counters_[static_cast<size_t>(c)].fetch_add(by, std::memory_order_relaxed);
+  }
+  void BumpDrop(Drop d) {
+    drops_[static_cast<size_t>(d)].fetch_add(1, std::memory_order_relaxed);
+  }
+  void ReleaseHeldFrame();
+  bool FaultDecide(uint16_t per_mille);
+
+  EngineConfig cfg_;
+  InterfaceInfo info_;
+  PacketSocket sock_;
+  RecordRing ring_;
+  Notify notify_;
+  CookieJar cookies_;
+  std::unique_ptr<DemuxTable> demux_;
+  std::vector<ListenerSlot> listeners_;
+  std::mutex mu_;  // guards demux_, listeners_, cookies_ (held per RX batch)
+  std::mutex tx_mu_;
+  std::thread thread_;
+  std::atomic<bool> running_{false};
+  std::atomic<bool> stop_{false};
+  int wake_fd_ = -1;
+  std::atomic<int64_t> fixed_clock_ms_{-1};
+  std::atomic<uint64_t> counters_[static_cast<size_t>(Counter::kCount)] = {};
+  std::atomic<uint64_t> drops_[static_cast<size_t>(Drop::kCount)] = {};
+  std::atomic<uint64_t> js_frames_out_{0};
+  uint64_t batch_now_ms_ = 0;
+  uint32_t batch_ts_ = 0;
+
+  // Fault injector state (I/O thread only, set under mu_).
+  uint64_t fault_rng_ = 0;
+  uint16_t fault_drop_pm_ = 0, fault_dup_pm_ = 0, fault_reorder_pm_ = 0;
+  std::vector<uint8_t> held_frame_;
+  size_t held_len_ = 0;
+  CsumStatus held_csum_ = CsumStatus::kUnknown;
+};
+
+}  // namespace synwall

@@ -1,0 +1,123 @@
+// The AF_PACKET socket: opening it (in a network namespace if asked), the two
+// receive paths (TPACKET_V3 ring and recvmmsg) and batched transmit. All
+// buffers are allocated once at open; receiving and sending allocate nothing.
+#pragma once
+#include <linux/if_packet.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "wire.h"
+
+namespace synwall {
+
+enum class RxMode : uint8_t { kRing, kRecvmmsg };
+
+struct SocketConfig {
+  std::string ifname;
+  std::string netns;       // name under /run/netns, empty = current namespace
+  uint32_t local_ip = 0;   // host order, for the BPF filter
+  RxMode rx_mode = RxMode::kRecvmmsg;
+  uint32_t ring_block_size = 1u << 20;
+  uint32_t ring_block_count = 16;
+  uint32_t ring_block_timeout_ms = 1;
+  int socket_buffer_bytes = 8 << 20;
+};
+
+struct InterfaceInfo {
+  int ifindex = 0;
+  uint8_t mac[6] = {};
+  int mtu = 1500;
+};
+
+// One received frame, valid until the next Receive call.
+struct RxFrame {
+  const uint8_t* data;
+  size_t len;
+  CsumStatus csum;
+};
+
+class PacketSocket {
+ public:
+  static constexpr size_t kBatch = 64;
+  static constexpr size_t kSlotBytes = 2048;
+
+  PacketSocket() = default;
+  ~PacketSocket();
+  PacketSocket(const PacketSocket&) = delete;
+  PacketSocket& operator=(const PacketSocket&) = delete;
+
+  // Enters cfg.netns on the CALLING thread (it stays there), then opens and
+  // binds the socket. On failure returns false with a message for the user.
+  bool Open(const SocketConfig& cfg, std::string* error);
+  const InterfaceInfo& info() const { return info_; }
+  int fd() const { return fd_; }
+
+  // Waits up to timeout_ms for frames (or for wake_fd to become readable),
+  // then calls on_frame for each frame of one batch. Returns frames seen.
+  template <typename F>
+  size_t Receive(int wake_fd, int timeout_ms, F&& on_frame);
+
+  // Frames that were cut short (bigger than a slot) and kernel ring drops.
+  uint64_t truncated() const { return truncated_; }
+  uint64_t KernelDrops();
+
+  // Transmit batch: Slot() hands out a buffer, Commit(len) queues it, Flush()
+  // sends everything queued with one sendmmsg. Slot() flushes when full.
+  uint8_t* TxSlot();
+  void TxCommit(size_t len);
+  // Returns frames the kernel refused during this flush.
+  size_t TxFlush();
+  uint64_t tx_sent() const { return tx_sent_; }
+  uint64_t tx_errors() const { return tx_errors_; }
+
+ private:
+  bool SetupRing(std::string* error);
+  bool SetupRecvmmsg();
+  bool WaitReadable(int wake_fd, int timeout_ms);
+  size_t ReceiveRingBlock(void (*cb)(void*, const RxFrame&), void* ctx);
+  size_t ReceiveMmsg(void (*cb)(void*, const RxFrame&), void* ctx);
+
+  int fd_ = -1;
+  SocketConfig cfg_;
+  InterfaceInfo info_;
+  uint64_t truncated_ = 0;
+  uint64_t kernel_drops_ = 0;
+
+  // TPACKET_V3 ring
+  uint8_t* ring_ = nullptr;
+  size_t ring_len_ = 0;
+  uint32_t ring_block_ = 0;
+
+  // recvmmsg
+  std::vector<uint8_t> rx_buf_;
+  std::vector<uint8_t> rx_ctl_;
+  mmsghdr rx_msgs_[kBatch] = {};
+  iovec rx_iov_[kBatch] = {};
+
+  // transmit
+  std::vector<uint8_t> tx_buf_;
+  mmsghdr tx_msgs_[kBatch] = {};
+  iovec tx_iov_[kBatch] = {};
+  sockaddr_ll tx_addr_ = {};
+  size_t tx_count_ = 0;
+  uint64_t tx_sent_ = 0;
+  uint64_t tx_errors_ = 0;
+};
+
+template <typename F>
+size_t PacketSocket::Receive(int wake_fd, int timeout_ms, F&& on_frame) {
+  auto tramp = [](void* ctx, const RxFrame& f) { (*static_cast<F*>(ctx))(f); };
+  size_t n = cfg_.rx_mode == RxMode::kRing ? ReceiveRingBlock(tramp, &on_frame)
+                                           : ReceiveMmsg(tramp, &on_frame);
+  if (n > 0) return n;
+  if (!WaitReadable(wake_fd, timeout_ms)) return 0;
+  return cfg_.rx_mode == RxMode::kRing ? ReceiveRingBlock(tramp, &on_frame)
+                                       : ReceiveMmsg(tramp, &on_frame);
+}
+
+}  // namespace synwall

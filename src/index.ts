@@ -1,0 +1,15 @@
+export {
+  PacketEngine,
+  validateEngineOptions,
+  type PacketEngineOptions,
+  type PacketEngineEvents,
+  type EngineCounters,
+  type InterfaceInfo,
+  type OutgoingSegment,
+  type FaultOptions,
+  type SynCookieMode,
+  type RxMode,
+} from './packet-engine.js';
+export { type SegmentRecord } from './records.js';
+export { ipv4ToNumber, numberToIpv4 } from './ipv4.js';
+export { TcpFlags } from './tcp-flags.js';

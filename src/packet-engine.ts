@@ -1,0 +1,273 @@
+// Typed wrapper around the native packet engine: opens the AF_PACKET socket
+// on its I/O thread, turns the record ring into events, and exposes the
+// counters. Everything the flood path does happens in native code; this class
+// only sees segments of live connections and validated cookie ACKs.
+import { EventEmitter } from 'node:events';
+import { addon } from './native.js';
+import { ipv4ToNumber } from './ipv4.js';
+import { RecordReader, type SegmentRecord } from './records.js';
+
+export type SynCookieMode = 'always' | 'auto' | 'never';
+export type RxMode = 'recvmmsg' | 'ring';
+
+export interface PacketEngineOptions {
+  /** Interface to open (in `netns` if given). */
+  interface: string;
+  /** The IPv4 address synwall answers for. */
+  address: string;
+  /** Network namespace (a name under /run/netns) to open the socket in. */
+  netns?: string;
+  /** Receive path; recvmmsg measured faster on veth (see bench/rx-path.ts). */
+  rxMode?: RxMode;
+  /** 'owned' mode: answer ARP for `address` (default true). */
+  answerArp?: boolean;
+  /** Answer segments to ports nobody listens on with RST (default true). */
+  rstUnknownPorts?: boolean;
+  /** Window shift offered in SYN-ACKs (0..14, default 7). */
+  windowScale?: number;
+  /** Window field of cookie SYN-ACKs (default 65535). */
+  synAckWindow?: number;
+  /** Most live connections the native demux set holds (default 65536). */
+  maxFlows?: number;
+  /** SYN-cookie period in ms (default 64000); a cookie lives 1-2 periods. */
+  cookiePeriodMs?: number;
+  /** 16-byte master secret for SYN cookies (default: from getrandom). */
+  cookieSecret?: Buffer;
+  /** Bytes of the native-to-JS record ring (default 4 MiB). */
+  ringBytes?: number;
+}
+
+export interface InterfaceInfo {
+  ifindex: number;
+  mac: string;
+  mtu: number;
+  /** MSS synwall advertises (MTU - 40). */
+  mss: number;
+}
+
+export interface EngineCounters {
+  framesIn: number;
+  framesOut: number;
+  bytesIn: number;
+  arpRequests: number;
+  arpReplies: number;
+  syns: number;
+  syncookiesSent: number;
+  syncookiesRecv: number;
+  syncookiesFailed: number;
+  cookieAcksWithoutRecentCookies: number;
+  rstsSent: number;
+  rstsIgnored: number;
+  segmentsToJs: number;
+  establishedToJs: number;
+  synsToJs: number;
+  listenDrops: number;
+  recordRingFull: number;
+  demuxFull: number;
+  checksumPartial: number;
+  checksumOffloaded: number;
+  framesTruncated: number;
+  kernelRingDrops: number;
+  txErrors: number;
+  faultDropped: number;
+  /** Frames dropped by reason (malformed, not for us, ...). */
+  drops: Record<string, number>;
+}
+
+export interface OutgoingSegment {
+  dstMac: Buffer;
+  saddr: number;
+  daddr: number;
+  sport: number;
+  dport: number;
+  seq: number;
+  ack: number;
+  flags: number;
+  window: number;
+  mss?: number;
+  wscale?: number;
+  sackPermitted?: boolean;
+  tsVal?: number;
+  tsEcr?: number;
+  sack?: number[];
+  payload?: Uint8Array;
+}
+
+export interface FaultOptions {
+  seed: number;
+  dropPerMille?: number;
+  duplicatePerMille?: number;
+  reorderPerMille?: number;
+}
+
+interface NativeEngine {
+  start(o: Record<string, unknown>): InterfaceInfo;
+  stop(): void;
+  ref(): void;
+  unref(): void;
+  setListener(port: number, mode: number): boolean;
+  setSynQueueFull(port: number, full: boolean): void;
+  addFlow(raddr: number, rport: number, lport: number): number;
+  removeFlow(raddr: number, rport: number, lport: number): boolean;
+  flowCount(): number;
+  sendTcp(seg: OutgoingSegment): boolean;
+  setSecret(key: Buffer): void;
+  setClock(ms: number): void;
+  tsClock(): number;
+  counters(): EngineCounters;
+  setFaults(o: FaultOptions): void;
+}
+
+const MODE: Record<SynCookieMode, number> = { always: 1, auto: 2, never: 3 };
+
+function checkInt(name: string, v: unknown, lo: number, hi: number): void {
+  if (v === undefined) return;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
+    throw new TypeError(`${name} must be an integer from ${lo} to ${hi}, got ${String(v)}`);
+  }
+}
+
+function checkBool(name: string, v: unknown): void {
+  if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${String(v)}`);
+}
+
+export function validateEngineOptions(o: PacketEngineOptions): void {
+  if (o === null || typeof o !== 'object') throw new TypeError('options must be an object');
+  if (typeof o.interface !== 'string' || o.interface.length === 0 || o.interface.length > 15) {
+    throw new TypeError('interface must be a network interface name (1 to 15 characters)');
+  }
+  ipv4ToNumber(o.address, 'address');
+  if (o.netns !== undefined && (typeof o.netns !== 'string' || !/^[\w.-]+$/.test(o.netns))) {
+    throw new TypeError('netns must be the name of a network namespace under /run/netns');
+  }
+  if (o.rxMode !== undefined && o.rxMode !== 'recvmmsg' && o.rxMode !== 'ring') {
+    throw new TypeError(`rxMode must be 'recvmmsg' or 'ring', got ${String(o.rxMode)}`);
+  }
+  checkBool('answerArp', o.answerArp);
+  checkBool('rstUnknownPorts', o.rstUnknownPorts);
+  checkInt('windowScale', o.windowScale, 0, 14);
+  checkInt('synAckWindow', o.synAckWindow, 1, 65535);
+  checkInt('maxFlows', o.maxFlows, 1, 1 << 24);
+  checkInt('cookiePeriodMs', o.cookiePeriodMs, 1, 86_400_000);
+  checkInt('ringBytes', o.ringBytes, 1 << 17, 1 << 30);
+  if (o.cookieSecret !== undefined && (!Buffer.isBuffer(o.cookieSecret) || o.cookieSecret.length !== 16)) {
+    throw new TypeError('cookieSecret must be a 16-byte Buffer');
+  }
+}
+
+export interface PacketEngineEvents {
+  established: [SegmentRecord];
+  segment: [SegmentRecord];
+  syn: [SegmentRecord];
+}
+
+export class PacketEngine extends EventEmitter<PacketEngineEvents> {
+  readonly info: InterfaceInfo;
+  readonly address: string;
+  readonly localIp: number;
+  private readonly native: NativeEngine;
+  private readonly reader: RecordReader;
+  private closed = false;
+
+  constructor(options: PacketEngineOptions) {
+    super();
+    validateEngineOptions(options);
+    this.address = options.address;
+    this.localIp = ipv4ToNumber(options.address);
+    this.reader = new RecordReader(options.ringBytes ?? 4 << 20);
+    const Engine = addon.Engine as new () => NativeEngine;
+    this.native = new Engine();
+    this.info = this.native.start({
+      interface: options.interface,
+      netns: options.netns,
+      localIp: this.localIp,
+      rxMode: options.rxMode ?? 'recvmmsg',
+      answerArp: options.answerArp ?? true,
+      rstUnknown: options.rstUnknownPorts ?? true,
+      ourWscale: options.windowScale,
+      synAckWindow: options.synAckWindow,
+      maxFlows: options.maxFlows,
+      cookiePeriodMs: options.cookiePeriodMs,
+      ring: this.reader.buffer,
+      onRecords: () => this.drain(),
+    });
+    if (options.cookieSecret) this.native.setSecret(options.cookieSecret);
+  }
+
+  /** Starts answering SYNs to `port`. */
+  listen(port: number, mode: SynCookieMode = 'always'): void {
+    checkInt('port', port, 1, 65535);
+    if (!(mode in MODE)) throw new TypeError(`synCookies must be 'auto', 'always' or 'never', got ${String(mode)}`);
+    this.native.setListener(port, MODE[mode]);
+  }
+
+  unlisten(port: number): void {
+    checkInt('port', port, 1, 65535);
+    this.native.setListener(port, 0);
+  }
+
+  /** Tells native code whether the stateful SYN queue of `port` is full. */
+  setSynQueueFull(port: number, full: boolean): void {
+    this.native.setSynQueueFull(port, full);
+  }
+
+  addFlow(remoteAddress: number, remotePort: number, localPort: number): number {
+    return this.native.addFlow(remoteAddress, remotePort, localPort);
+  }
+
+  removeFlow(remoteAddress: number, remotePort: number, localPort: number): boolean {
+    return this.native.removeFlow(remoteAddress, remotePort, localPort);
+  }
+
+  flowCount(): number {
+    return this.native.flowCount();
+  }
+
+  send(segment: OutgoingSegment): boolean {
+    return this.native.sendTcp(segment);
+  }
+
+  setCookieSecret(secret: Buffer): void {
+    if (!Buffer.isBuffer(secret) || secret.length !== 16) throw new TypeError('cookieSecret must be a 16-byte Buffer');
+    this.native.setSecret(secret);
+  }
+
+  /** Pins the native clock (cookie periods and TSval) for tests; -1 = real. */
+  setClock(ms: number): void {
+    this.native.setClock(ms);
+  }
+
+  tsClock(): number {
+    return this.native.tsClock();
+  }
+
+  setFaults(faults: FaultOptions): void {
+    this.native.setFaults(faults);
+  }
+
+  counters(): EngineCounters {
+    return this.native.counters();
+  }
+
+  ref(): void {
+    this.native.ref();
+  }
+
+  unref(): void {
+    this.native.unref();
+  }
+
+  /** Stops the I/O thread and closes the socket. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.native.stop();
+    this.drain();
+  }
+
+  private drain(): void {
+    this.reader.drain((rec) => {
+      this.emit(rec.type, rec);
+    });
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The segment the engine consumes and emits: a parsed TCP header without the
+ * ports and checksum (those belong to the wire layer and the connection table).
+ *
+ * Ownership: a payload handed to the engine is kept by reference (in-order
+ * data is passed on in a 'data' event, out-of-order data is held in the
+ * reassembly queue), so the caller must not reuse its memory afterwards.
+ * Payloads of emitted segments are views of the send buffer: treat them as
+ * read-only.
+ */
+
+export const FIN = 0x01;
+export const SYN = 0x02;
+export const RST = 0x04;
+export const PSH = 0x08;
+export const ACK = 0x10;
+export const URG = 0x20;
+export const ECE = 0x40;
+export const CWR = 0x80;
+
+export interface Timestamps {
+  /** TSval: the sender's timestamp clock. */
+  val: number;
+  /** TSecr: the echoed TS.Recent of the receiver (0 when ACK is not set). */
+  ecr: number;
+}
+
+/** A SACK block [left, right): right is the sequence number after the block. */
+export type SackBlock = [left: number, right: number];
+
+export interface SegmentOptions {
+  mss?: number;
+  wscale?: number;
+  sackPermitted?: boolean;
+  ts?: Timestamps;
+  sack?: SackBlock[];
+}
+
+export interface Segment {
+  seq: number;
+  ack: number;
+  flags: number;
+  /** The raw 16-bit window field exactly as on the wire (unscaled). */
+  window: number;
+  options: SegmentOptions;
+  payload: Uint8Array;
+}
+
+export const EMPTY_PAYLOAD: Uint8Array = new Uint8Array(0);
+
+/** SEG.LEN of RFC 9293: payload plus one for each of SYN and FIN. */
+export function segmentLength(seg: Segment): number {
+  return seg.payload.length + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0);
+}
+
+const FLAG_NAMES: Array<[number, string]> = [
+  [SYN, 'SYN'],
+  [FIN, 'FIN'],
+  [RST, 'RST'],
+  [PSH, 'PSH'],
+  [ACK, 'ACK'],
+  [URG, 'URG'],
+  [ECE, 'ECE'],
+  [CWR, 'CWR'],
+];
+
+/** "SYN|ACK" style rendering, for logs and test failure messages. */
+export function flagNames(flags: number): string {
+  const names = FLAG_NAMES.filter(([bit]) => flags & bit).map(([, n]) => n);
+  return names.length ? names.join('|') : 'none';
+}
+
+/** Bytes the options take on the wire, padded to 4 (RFC 9293 section 3.2). */
+export function optionsLength(o: SegmentOptions): number {
+  let n = 0;
+  if (o.mss !== undefined) n += 4;
+  if (o.wscale !== undefined) n += 3;
+  if (o.sackPermitted) n += 2;
+  if (o.ts) n += 10;
+  if (o.sack && o.sack.length) n += 2 + 8 * o.sack.length;
+  return (n + 3) & ~3;
+}
