@@ -1,0 +1,63 @@
+/**
+ * The per-connection timers of RFC 9293 / RFC 1122, kept as plain deadlines.
+ * A connection never arms a Node timer: its owner files the earliest deadline
+ * in the shared timing wheel and calls onTimer() when it is due.
+ */
+export type TimerKind = 'timeWait' | 'finWait2' | 'retransmit' | 'persist' | 'delayedAck' | 'keepAlive';
+
+/** Order in which due timers are handled within one onTimer() call. */
+export const TIMER_KINDS: readonly TimerKind[] = [
+  'timeWait',
+  'finWait2',
+  'retransmit',
+  'persist',
+  'delayedAck',
+  'keepAlive',
+];
+
+export class ConnectionTimers {
+  private readonly deadlines: Record<TimerKind, number | undefined> = {
+    timeWait: undefined,
+    finWait2: undefined,
+    retransmit: undefined,
+    persist: undefined,
+    delayedAck: undefined,
+    keepAlive: undefined,
+  };
+
+  get(kind: TimerKind): number | undefined {
+    return this.deadlines[kind];
+  }
+
+  isArmed(kind: TimerKind): boolean {
+    return this.deadlines[kind] !== undefined;
+  }
+
+  set(kind: TimerKind, deadline: number): void {
+    this.deadlines[kind] = deadline;
+  }
+
+  cancel(kind: TimerKind): void {
+    this.deadlines[kind] = undefined;
+  }
+
+  cancelAll(): void {
+    for (const k of TIMER_KINDS) this.deadlines[k] = undefined;
+  }
+
+  /** Earliest armed deadline, or undefined. */
+  next(): number | undefined {
+    let min: number | undefined;
+    for (const k of TIMER_KINDS) {
+      const d = this.deadlines[k];
+      if (d !== undefined && (min === undefined || d < min)) min = d;
+    }
+    return min;
+  }
+
+  /** Is this timer armed and due at `now`? */
+  due(kind: TimerKind, now: number): boolean {
+    const d = this.deadlines[kind];
+    return d !== undefined && d <= now;
+  }
+}
