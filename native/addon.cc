@@ -106,7 +106,8 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     Napi::Object o = info[0].As<Napi::Object>();
     EngineConfig cfg;
     uint64_t ip = 0, wscale = cfg.our_wscale, win = cfg.syn_ack_window, flows = cfg.max_flows,
-             period = cfg.cookie_period_ms, block_timeout = cfg.socket.ring_block_timeout_ms;
+             period = cfg.cookie_period_ms, block_timeout = cfg.socket.ring_block_timeout_ms,
+             nice = static_cast<uint64_t>(cfg.io_thread_nice);
     std::string rx_mode = "recvmmsg";
     if (!GetString(o, "interface", &cfg.socket.ifname) ||
         !GetString(o, "netns", &cfg.socket.netns) ||
@@ -116,7 +117,8 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
         !GetUint(o, "ourWscale", 0, 14, &wscale) || !GetUint(o, "synAckWindow", 1, 65535, &win) ||
         !GetBool(o, "ecn", &cfg.ecn) || !GetUint(o, "maxFlows", 1, 1u << 24, &flows) ||
         !GetUint(o, "cookiePeriodMs", 1, 86400000, &period) ||
-        !GetUint(o, "ringBlockTimeoutMs", 1, 1000, &block_timeout))
+        !GetUint(o, "ringBlockTimeoutMs", 1, 1000, &block_timeout) ||
+        !GetUint(o, "ioThreadNice", 0, 19, &nice))
       return env.Undefined();
     if (cfg.socket.ifname.empty()) {
       ThrowType(env, "interface is required");
@@ -138,6 +140,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     cfg.syn_ack_window = static_cast<uint16_t>(win);
     cfg.max_flows = static_cast<uint32_t>(flows);
     cfg.cookie_period_ms = period;
+    cfg.io_thread_nice = static_cast<int>(nice);
 
     Napi::Value ring = o.Get("ring");
     if (!ring.IsArrayBuffer()) {

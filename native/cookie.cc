@@ -76,24 +76,15 @@ constexpr uint32_t kLowMask = (1u << kLowBits) - 1;
 constexpr uint32_t kTsMacMask = 0x7F;
 constexpr uint8_t kMaxWscale = 14;  // RFC 7323 2.3
 
-std::atomic<uint64_t> g_next_epoch{1};
-
-void PutLe32(uint8_t* p, uint32_t v) {
-  for (int i = 0; i < 4; i++) p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
 void PutLe64(uint8_t* p, uint64_t v) {
   for (int i = 0; i < 8; i++) p[i] = static_cast<uint8_t>(v >> (8 * i));
 }
-
-// Two period keys are live at once (current and previous), one per parity.
-// Deriving K_P costs two SipHash calls, validating one; caching per thread
-// keeps Validate at one hash without shared mutable state.
-struct KeySlot {
-  uint64_t epoch = ~0ULL;
-  uint64_t period = ~0ULL;
-  uint8_t key[16] = {};
-};
-thread_local KeySlot t_keys[2];
+// Only used to tag cache entries with the secret, so host order is fine.
+uint64_t Load64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
 
 uint32_t LowBits(uint32_t parity, bool sack, uint32_t ws, uint32_t mss_idx) {
   return parity << 8 | static_cast<uint32_t>(sack) << 7 | ws << 3 | mss_idx;
@@ -126,10 +117,7 @@ uint16_t CookieMssValue(uint8_t index) {
                                                : kCookieMssTableSize - 1];
 }
 
-void CookieJar::SetSecret(const CookieSecret& s) {
-  secret_ = s;
-  secret_epoch_ = g_next_epoch.fetch_add(1, std::memory_order_relaxed);
-}
+void CookieJar::SetSecret(const CookieSecret& s) { secret_ = s; }
 
 bool CookieJar::RandomizeSecret() {
   CookieSecret s;
@@ -146,41 +134,75 @@ bool CookieJar::RandomizeSecret() {
   return true;
 }
 
-void CookieJar::PeriodKey(uint64_t period, uint8_t key[16]) const {
-  KeySlot& slot = t_keys[period & 1];
-  if (slot.epoch != secret_epoch_ || slot.period != period) {
-    // Labels make the two halves (and any future use of the master key)
-    // independent PRF outputs.
-    uint8_t msg[24];
-    std::memcpy(msg, "synwall-period-a", 16);
-    PutLe64(msg + 16, period);
-    const uint64_t lo = SipHash24(secret_.key, msg, sizeof(msg));
-    msg[15] = 'b';
-    const uint64_t hi = SipHash24(secret_.key, msg, sizeof(msg));
-    PutLe64(slot.key, lo);
-    PutLe64(slot.key + 8, hi);
-    slot.epoch = secret_epoch_;
-    slot.period = period;
-  }
-  std::memcpy(key, slot.key, 16);
+// Two period keys are live at once (current and previous), one per parity.
+// Deriving K_P costs two SipHash calls and validating one, so keys are cached.
+// The cache is a seqlock (Boehm, "Can seqlocks get along with programming
+// language memory models?", 2012) rather than thread_local storage or a
+// mutex: readers never write or wait, and thread_local in a dlopen'ed addon
+// costs a __tls_get_addr call per lookup (and is very slow under ASan).
+bool CookieJar::CachedKey(uint64_t period, uint64_t* k0, uint64_t* k1) const {
+  const KeySlot& c = keys_[period & 1];
+  const uint64_t seq = c.seq.load(std::memory_order_acquire);
+  if (seq == 0 || (seq & 1) != 0) return false;
+  const uint64_t s0 = c.secret0.load(std::memory_order_relaxed);
+  const uint64_t s1 = c.secret1.load(std::memory_order_relaxed);
+  const uint64_t p = c.period.load(std::memory_order_relaxed);
+  *k0 = c.k0.load(std::memory_order_relaxed);
+  *k1 = c.k1.load(std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_acquire);
+  if (c.seq.load(std::memory_order_relaxed) != seq) return false;
+  return p == period && s0 == Load64(secret_.key) &&
+         s1 == Load64(secret_.key + 8);
 }
 
+void CookieJar::CacheKey(uint64_t period, uint64_t k0, uint64_t k1) const {
+  KeySlot& c = keys_[period & 1];
+  uint64_t seq = c.seq.load(std::memory_order_relaxed);
+  // Another thread is writing this slot: leave it to them.
+  if ((seq & 1) != 0 ||
+      !c.seq.compare_exchange_strong(seq, seq + 1, std::memory_order_relaxed)) {
+    return;
+  }
+  std::atomic_thread_fence(std::memory_order_release);
+  c.secret0.store(Load64(secret_.key), std::memory_order_relaxed);
+  c.secret1.store(Load64(secret_.key + 8), std::memory_order_relaxed);
+  c.period.store(period, std::memory_order_relaxed);
+  c.k0.store(k0, std::memory_order_relaxed);
+  c.k1.store(k1, std::memory_order_relaxed);
+  c.seq.store(seq + 2, std::memory_order_release);
+}
+
+void CookieJar::PeriodKey(uint64_t period, uint64_t* k0, uint64_t* k1) const {
+  if (CachedKey(period, k0, k1)) return;
+  // Labels make the two halves (and any future use of the master key)
+  // independent PRF outputs.
+  uint8_t msg[24];
+  std::memcpy(msg, "synwall-period-a", 16);
+  PutLe64(msg + 16, period);
+  *k0 = SipHash24(secret_.key, msg, sizeof(msg));
+  msg[15] = 'b';
+  *k1 = SipHash24(secret_.key, msg, sizeof(msg));
+  CacheKey(period, *k0, *k1);
+}
+
+// The 24-byte message, as three little-endian words:
+//   saddr | daddr | sport<<16|dport | client ISN | P (low 32) | bits
+// where bits = the 9 low ISN bits | has_ts << 9 | ecn << 10. P is in K_P
+// already; repeating its low half costs nothing (the third word has room).
 uint64_t CookieJar::Mac(const CookieTuple& t, uint32_t client_isn,
                         uint64_t period, uint32_t low_bits, bool has_ts,
                         bool ecn) const {
-  uint8_t key[16];
-  PeriodKey(period, key);
-  uint8_t m[24];
-  PutLe32(m, t.saddr);
-  PutLe32(m + 4, t.daddr);
-  PutLe32(m + 8, static_cast<uint32_t>(t.sport) << 16 | t.dport);
-  PutLe32(m + 12, client_isn);
-  // P is in K_P already; repeating its low half here costs nothing (the
-  // message is padded to 24 bytes anyway) and binds it twice.
-  PutLe32(m + 16, static_cast<uint32_t>(period));
-  PutLe32(m + 20, low_bits | static_cast<uint32_t>(has_ts) << kLowBits |
-                      static_cast<uint32_t>(ecn) << (kLowBits + 1));
-  return SipHash24(key, m, sizeof(m));
+  uint64_t k0, k1;
+  PeriodKey(period, &k0, &k1);
+  const uint32_t bits = low_bits | static_cast<uint32_t>(has_ts) << kLowBits |
+                        static_cast<uint32_t>(ecn) << (kLowBits + 1);
+  const uint64_t m[3] = {
+      t.saddr | static_cast<uint64_t>(t.daddr) << 32,
+      (static_cast<uint32_t>(t.sport) << 16 | t.dport) |
+          static_cast<uint64_t>(client_isn) << 32,
+      static_cast<uint32_t>(period) | static_cast<uint64_t>(bits) << 32,
+  };
+  return SipHash24Words(k0, k1, m, 3);
 }
 
 CookieOut CookieJar::Encode(const CookieTuple& t, uint32_t client_isn,

@@ -2,6 +2,7 @@
 // the period and every option bit the cookie carries. See cookie.cc for the
 // layout and the stated forgery probability.
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -43,6 +44,15 @@ struct CookieOut {
 
 class CookieJar {
  public:
+  CookieJar() = default;
+  // Copies the configuration and secret; the key cache starts empty.
+  CookieJar(const CookieJar& o) : cfg_(o.cfg_), secret_(o.secret_) {}
+  CookieJar& operator=(const CookieJar& o) {
+    cfg_ = o.cfg_;
+    secret_ = o.secret_;  // cache entries are keyed by the secret: no reset
+    return *this;
+  }
+
   // The master secret; per-period keys are derived from it, so workers and
   // instances that share it validate each other's cookies.
   void SetSecret(const CookieSecret& s);
@@ -69,22 +79,30 @@ class CookieJar {
   static double ForgeryProbability(bool with_ts);
 
   // Encode/Validate are const and may run concurrently on several threads
-  // (the per-period key cache is thread-local). SetSecret/RandomizeSecret/
-  // SetPeriodMs must not race with them: give each I/O thread its own jar and
-  // share the secret, not the jar.
+  // (the key cache below is a seqlock). SetSecret/RandomizeSecret/SetPeriodMs
+  // and assignment must not race with them.
 
  private:
-  // The 128-bit key for one period, derived from the master secret.
-  void PeriodKey(uint64_t period, uint8_t key[16]) const;
+  // The 128-bit key for one period (two little-endian halves), derived from
+  // the master secret.
+  void PeriodKey(uint64_t period, uint64_t* k0, uint64_t* k1) const;
+  bool CachedKey(uint64_t period, uint64_t* k0, uint64_t* k1) const;
+  void CacheKey(uint64_t period, uint64_t k0, uint64_t k1) const;
   // SipHash of everything the cookie stands for; see cookie.cc.
   uint64_t Mac(const CookieTuple& t, uint32_t client_isn, uint64_t period,
                uint32_t low_bits, bool has_ts, bool ecn) const;
 
+  // Derived keys of the two live periods (slot = period & 1), tagged with
+  // the secret and period they belong to, so a stale entry can never be used.
+  // seq is odd while an entry is being written, 0 until the first write.
+  struct KeySlot {
+    std::atomic<uint64_t> seq{0};
+    std::atomic<uint64_t> secret0{0}, secret1{0}, period{0}, k0{0}, k1{0};
+  };
+
   CookieConfig cfg_;
   CookieSecret secret_;
-  // Changes on every SetSecret (unique across jars), so cached period keys of
-  // an old secret or of another jar are never reused.
-  uint64_t secret_epoch_ = 0;
+  mutable KeySlot keys_[2];
 };
 
 // Index into the MSS table of the largest entry <= mss (0 if mss is below all).
@@ -94,5 +112,10 @@ constexpr int kCookieMssTableSize = 8;
 
 // SipHash-2-4 (Aumasson & Bernstein) with a 128-bit key.
 uint64_t SipHash24(const uint8_t key[16], const uint8_t* data, size_t len);
+// The same function over n 64-bit words, i.e. SipHash24 of their 8n-byte
+// little-endian serialization, with the key as two little-endian halves.
+// The cookie MAC uses it: no byte packing per validated ACK.
+uint64_t SipHash24Words(uint64_t k0, uint64_t k1, const uint64_t* words,
+                        size_t n);
 
 }  // namespace synwall

@@ -1,6 +1,8 @@
 #include "engine.h"
 
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,6 +73,12 @@ bool Engine::Start(const EngineConfig& cfg, uint8_t* ring_mem, size_t ring_len,
       return;
     }
     info_ = sock_.info();
+    // Under a flood this thread is busy all the time, and on a small machine
+    // it competes with the application's event loop for the same cores. A
+    // higher nice value lets the event loop preempt it at once when it wakes;
+    // the flood waits (the kernel ring buffers it), the application does not.
+    if (cfg_.io_thread_nice != 0)
+      setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), cfg_.io_thread_nice);
     opened.set_value(std::string());
     Run();
   });

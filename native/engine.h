@@ -59,6 +59,7 @@ struct EngineConfig {
   bool ecn = false;               // negotiate ECN in cookie SYN-ACKs
   uint32_t max_flows = 65536;
   uint64_t cookie_period_ms = 64000;
+  int io_thread_nice = 5;
 };
 
 class Engine {

@@ -22,8 +22,8 @@ struct SocketConfig {
   std::string netns;       // name under /run/netns, empty = current namespace
   uint32_t local_ip = 0;   // host order, for the BPF filter
   RxMode rx_mode = RxMode::kRecvmmsg;
-  uint32_t ring_block_size = 1u << 20;
-  uint32_t ring_block_count = 16;
+  uint32_t ring_block_size = 1u << 17;
+  uint32_t ring_block_count = 256;
   uint32_t ring_block_timeout_ms = 1;
   int socket_buffer_bytes = 8 << 20;
 };

@@ -35,6 +35,11 @@ export interface PacketEngineOptions {
   cookieSecret?: Buffer;
   /** Bytes of the native-to-JS record ring (default 4 MiB). */
   ringBytes?: number;
+  /**
+   * Nice value of the native I/O thread (0..19). Above 0, the application's
+   * event loop preempts flood work when both want the same core.
+   */
+  ioThreadNice?: number;
 }
 
 export interface InterfaceInfo {
@@ -150,6 +155,7 @@ export function validateEngineOptions(o: PacketEngineOptions): void {
   checkInt('maxFlows', o.maxFlows, 1, 1 << 24);
   checkInt('cookiePeriodMs', o.cookiePeriodMs, 1, 86_400_000);
   checkInt('ringBytes', o.ringBytes, 1 << 17, 1 << 30);
+  checkInt('ioThreadNice', o.ioThreadNice, 0, 19);
   if (o.cookieSecret !== undefined && (!Buffer.isBuffer(o.cookieSecret) || o.cookieSecret.length !== 16)) {
     throw new TypeError('cookieSecret must be a 16-byte Buffer');
   }
@@ -188,6 +194,7 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
       synAckWindow: options.synAckWindow,
       maxFlows: options.maxFlows,
       cookiePeriodMs: options.cookiePeriodMs,
+      ioThreadNice: options.ioThreadNice ?? (process.env.SYNWALL_IO_NICE ? Number(process.env.SYNWALL_IO_NICE) : undefined),
       ring: this.reader.buffer,
       onRecords: () => this.drain(),
     });

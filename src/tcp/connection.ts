@@ -109,9 +109,13 @@ export class Connection {
   private dataSeq: number;
   private readonly sendBuf: SendBuffer;
   private finQueued = false;
+  /** End of the last short segment sent (Minshall's Nagle variant). */
+  private sndSml: number;
   private sndMss: number;
   /** Shift applied to the peer's window field (its wscale), RFC 7323 2.3. */
   private sndShift = 0;
+  /** Both SYNs carried a window scale option. */
+  private wsOk = false;
 
   // Receive sequence variables.
   private irs = 0;
@@ -147,6 +151,8 @@ export class Connection {
   private rttSeq: number | undefined;
   private rttStart = 0;
   private synSentAt = 0;
+  /** The SYN (or SYN-ACK) send time is known, so the handshake gives an RTT sample. */
+  private synTimed = false;
 
   // Persist and keepalive.
   private persistBackoff = 0;
@@ -175,6 +181,7 @@ export class Connection {
     this.sndNxt = this.iss;
     this.sndCur = this.iss;
     this.dataSeq = seqAdd(this.iss, 1);
+    this.sndSml = this.iss;
     this.sendBuf = new SendBuffer(cfg.sendBufferSize);
     this.reassembly = new Reassembly(cfg.maxOutOfOrderSegments);
     this.tsOffset = tsOffset >>> 0;
@@ -196,6 +203,7 @@ export class Connection {
     c._state = 'SYN_SENT';
     c.sndNxt = c.sndCur = seqAdd(c.iss, 1);
     c.synSentAt = now;
+    c.synTimed = true;
     c.sendSyn(now);
     c.timers.set('retransmit', now + cfg.synTimeout);
     return c;
@@ -217,6 +225,8 @@ export class Connection {
     c.sndWnd = syn.window; // never scaled on a SYN (RFC 7323 2.2)
     c.maxSndWnd = c.sndWnd;
     c.sndWl1 = syn.seq;
+    c.synSentAt = now;
+    c.synTimed = true;
     c.sendSynAck(now);
     c.timers.set('retransmit', now + cfg.synTimeout);
     return c;
@@ -232,9 +242,12 @@ export class Connection {
     c._state = 'SYN_RCVD';
     c.irs = cookie.irs >>> 0;
     c.rcvNxt = seqAdd(c.irs, 1);
-    c.rcvAdvRight = c.rcvNxt;
+    // The cookie SYN-ACK offered an unscaled window of at most 64 KiB.
+    c.rcvAdvRight = seqAdd(c.rcvNxt, Math.min(cfg.recvBufferSize, 0xffff));
+    c.lastAckSent = c.rcvNxt;
     c.sndNxt = c.sndCur = seqAdd(c.iss, 1);
     if (cookie.wscale !== undefined && cfg.windowScaling) {
+      c.wsOk = true;
       c.sndShift = Math.min(cookie.wscale, 14);
       c.rcvShift = cookie.localWscale ?? cfg.windowShift;
     }
@@ -246,7 +259,6 @@ export class Connection {
       c.tsRecentTime = now;
     }
     c.setPeerMss(cookie.mss);
-    c.sndWl1 = seqAdd(c.irs, -1); // any window on the ACK is newer
     c.onSegment(ack, now);
     return c;
   }
@@ -260,6 +272,11 @@ export class Connection {
 
   get state(): TcpState {
     return this._state;
+  }
+
+  /** A method, not a comparison, so TypeScript does not narrow _state across calls. */
+  isClosed(): boolean {
+    return this._state === 'CLOSED';
   }
 
   /** Drain what the engine produced since the last poll. */
@@ -351,7 +368,7 @@ export class Connection {
       this.enterClosed('normal');
       return;
     }
-    if (this.unread > 0 || (this.reassembly.segmentCount > 0 && canReceiveData(this._state))) {
+    if (this.unread > 0) {
       this.abort(now);
       return;
     }
@@ -386,7 +403,7 @@ export class Connection {
     if (!canReceiveData(this._state)) return;
     // Window update (RFC 9293 3.8.6.2.2): only when the window opens by at
     // least the SWS threshold and at least doubles, as Linux's cleanup_rbuf.
-    const after = seqSub(seqAdd(this.rcvNxt, this.cfg.recvBufferSize - this.unread), this.rcvNxt);
+    const after = this.cfg.recvBufferSize - this.unread;
     if (after - before >= this.swsThreshold() && after >= 2 * before) this.sendAck(now);
   }
 
@@ -416,7 +433,7 @@ export class Connection {
         this.onSegmentSynchronized(seg, now);
         break;
     }
-    if (this._state !== 'CLOSED') this.output(now);
+    if (!this.isClosed()) this.output(now);
   }
 
   /** RFC 9293 3.10.7.3, with RFC 5961 3.2 for RST. */
@@ -482,6 +499,13 @@ export class Connection {
       return;
     }
 
+    // RFC 5961 4.2: a SYN in a synchronized state gets a challenge ACK
+    // whatever its sequence number (RFC 9293 3.10.7.4, fourth step).
+    if (flags & SYN && !(flags & RST)) {
+      this.challengeAck(now);
+      return;
+    }
+
     // PAWS (RFC 7323 5.3): an older TSval marks an old duplicate.
     if (ts && !(flags & RST) && seqLt(ts.val, this.tsRecent) && now - this.tsRecentTime <= PAWS_IDLE_MS) {
       this.sendAck(now);
@@ -516,21 +540,17 @@ export class Connection {
       dataSeq = seqAdd(dataSeq, cut);
     }
     const right = seqAdd(this.rcvNxt, wnd);
+    let beyondWindow = false;
     if (seqGt(seqAdd(dataSeq, payload.length), right)) {
       payload = payload.subarray(0, Math.max(0, seqSub(right, dataSeq)));
       flags &= ~FIN;
+      beyondWindow = true;
     }
 
     // Second: RST (RFC 5961 3.2).
     if (flags & RST) {
       if (seg.seq === this.rcvNxt) this.onReset();
       else this.challengeAck(now);
-      return;
-    }
-
-    // Fourth: SYN in a synchronized state (RFC 5961 4.2).
-    if (flags & SYN) {
-      this.challengeAck(now);
       return;
     }
 
@@ -590,6 +610,8 @@ export class Connection {
         this.sendAck(now);
       }
     }
+    // Data past the window was dropped: say at once where the window is.
+    if (beyondWindow && !this.isClosed()) this.sendAck(now);
   }
 
   /** RST with SEQ == RCV.NXT (RFC 5961 3.2, RFC 9293 3.10.7.4 second step). */
@@ -669,7 +691,7 @@ export class Connection {
 
     // Congestion control.
     if (this.cc.inRecovery) {
-      if (seqGe(ack, this.cc.recover)) {
+      if (seqGt(ack, this.cc.recover)) {
         this.cc.exitRecovery(seqSub(this.sndNxt, this.sndUna));
       } else {
         // NewReno partial ACK (RFC 6582 3.2 step 3): the next hole is lost too.
@@ -720,8 +742,8 @@ export class Connection {
     }
     if (this.cc.dupAcks !== 3) return;
     // RFC 6582 3.2 step 2: not for duplicates of data sent before the last recovery or timeout.
-    if (!seqGt(this.sndUna, this.cc.recover) && this.cc.recover !== this.iss) return;
-    this.cc.enterRecovery(seqSub(this.sndNxt, this.sndUna), this.sndNxt, this.sackOk);
+    if (!seqGt(this.sndUna, this.cc.recover)) return;
+    this.cc.enterRecovery(seqSub(this.sndNxt, this.sndUna), seqAdd(this.sndNxt, -1), this.sackOk);
     this.rtxNext = this.sndUna;
     this.retransmitHead(now);
   }
@@ -740,14 +762,10 @@ export class Connection {
     this.rcvAdvRight = this.rcvNxt;
     this.lastAckSent = this.rcvNxt;
     const o = syn.options;
-    if (this.cfg.windowScaling && o.wscale !== undefined) {
-      // RFC 7323 2.3: a shift above 14 is taken as 14.
-      this.sndShift = Math.min(o.wscale, 14);
-      this.rcvShift = this.cfg.windowShift;
-    } else {
-      this.sndShift = 0;
-      this.rcvShift = 0;
-    }
+    this.wsOk = this.cfg.windowScaling && o.wscale !== undefined;
+    // RFC 7323 2.3: a shift above 14 is taken as 14.
+    this.sndShift = this.wsOk ? Math.min(o.wscale ?? 0, 14) : 0;
+    this.rcvShift = this.wsOk ? this.cfg.windowShift : 0;
     this.sackOk = this.cfg.sack && o.sackPermitted === true;
     if (this.cfg.timestamps && o.ts) {
       this.tsOk = true;
@@ -861,10 +879,11 @@ export class Connection {
       if (len <= 0) break;
       if (len < this.sndMss && seqGe(this.sndCur, this.sndNxt)) {
         const tail = len === avail;
-        // Nagle: a short tail only when nothing is unacknowledged, unless
-        // disabled or closing. SWS: otherwise only if it fills half the
-        // largest window the peer has offered.
-        const nagleOk = tail && (this.noDelay || this.finQueued || this.sndNxt === this.sndUna);
+        // Nagle with Minshall's refinement (as Linux): a short tail waits
+        // only while an earlier short segment is unacknowledged. SWS
+        // avoidance: a short piece that is not the tail goes only if it
+        // fills half the largest window the peer has offered.
+        const nagleOk = tail && (this.noDelay || this.finQueued || !seqGt(this.sndSml, this.sndUna));
         if (!nagleOk && len < this.maxSndWnd / 2) break;
       }
       this.sndCur = this.sendFrom(this.sndCur, len, now);
@@ -897,7 +916,7 @@ export class Connection {
   private sendFrom(seq: number, maxLen: number, now: number): number {
     const dataEnd = seqAdd(this.dataSeq, this.sendBuf.length);
     const sack = this.sackBlocks();
-    if (sack) maxLen = Math.min(maxLen, this.sndMss - (4 + 8 * sack.length));
+    if (sack) maxLen = Math.min(maxLen, Math.max(1, this.sndMss - (4 + 8 * sack.length)));
     const offset = seqSub(seq, this.dataSeq);
     const len = Math.max(0, Math.min(maxLen, seqSub(dataEnd, seq)));
     const payload = len > 0 ? this.sendBuf.read(offset, len) : EMPTY_PAYLOAD;
@@ -914,6 +933,7 @@ export class Connection {
       this.rttSeq = seq;
       this.rttStart = now;
     }
+    if (len < this.sndMss && len > 0 && seqGe(seq, this.sndNxt)) this.sndSml = end;
     if (seqGt(next, this.sndNxt)) this.sndNxt = next;
     if (!this.timers.isArmed('retransmit')) this.timers.set('retransmit', now + this.rtt.rto);
     return next;
@@ -937,10 +957,7 @@ export class Connection {
   /** SYN-ACK: only the options the peer offered (RFC 7323 1.3, RFC 2018 2). */
   private sendSynAck(now: number): void {
     const options: SegmentOptions = { mss: this.cfg.mss };
-    if (this.cfg.windowScaling && this.rcvShift + this.sndShift > 0) options.wscale = this.rcvShift;
-    else if (this.cfg.windowScaling && this.sndShift === 0 && this.rcvShift === 0 && this.peerOfferedScale) {
-      options.wscale = 0;
-    }
+    if (this.wsOk) options.wscale = this.rcvShift;
     if (this.sackOk) options.sackPermitted = true;
     if (this.tsOk) options.ts = { val: this.tsNow(now), ecr: this.tsRecent };
     this.rcvAdvRight = seqAdd(this.rcvNxt, Math.min(this.cfg.recvBufferSize, 0xffff));
@@ -954,12 +971,6 @@ export class Connection {
     });
     this.lastAckSent = this.rcvNxt;
   }
-
-  private get peerOfferedScale(): boolean {
-    return this.rcvShift !== 0 || this.sndShift !== 0 || this.scaleNegotiatedZero;
-  }
-
-  private scaleNegotiatedZero = false;
 
   private sendAck(now: number): void {
     this.emit(ACK, this.sndNxt, EMPTY_PAYLOAD, now, this.sackBlocks());
@@ -1096,7 +1107,7 @@ export class Connection {
     // RFC 6298 5.4-5.6 and RFC 5681 3.1: back off, restart from SND.UNA
     // with a one-segment window. SACK information is discarded (RFC 6675 5.1):
     // the receiver may have reneged.
-    this.cc.onTimeout(seqSub(this.sndNxt, this.sndUna), this.sndNxt);
+    this.cc.onTimeout(seqSub(this.sndNxt, this.sndUna), seqAdd(this.sndNxt, -1));
     this.scoreboard.clear();
     this.rtt.backoff();
     this.rttSeq = undefined;
@@ -1147,12 +1158,6 @@ export class Connection {
       this.timers.set('keepAlive', this.lastReceived + this.cfg.keepAliveIdle);
       return;
     }
-    if (this.keepAliveProbesSent > 0 && idle < this.cfg.keepAliveInterval) {
-      // The peer answered a probe: back to the idle wait.
-      this.keepAliveProbesSent = 0;
-      this.timers.set('keepAlive', this.lastReceived + this.cfg.keepAliveIdle);
-      return;
-    }
     if (this.sndNxt !== this.sndUna || seqLt(this.sndCur, seqAdd(this.dataSeq, this.sendBuf.length))) {
       // Data in flight or waiting: retransmission or persist watch the peer.
       this.timers.set('keepAlive', now + this.cfg.keepAliveInterval);
@@ -1174,7 +1179,7 @@ export class Connection {
   private handshakeRtt(seg: Segment, now: number): void {
     const ecr = this.tsOk ? seg.options.ts?.ecr : undefined;
     if (ecr !== undefined && ecr !== 0) this.rtt.sample(Math.max(0, seqSub(this.tsNow(now), ecr)));
-    else if (this.retries === 0 && !this.passive) this.rtt.sample(now - this.synSentAt);
+    else if (this.retries === 0 && this.synTimed) this.rtt.sample(now - this.synSentAt);
   }
 
   private establish(now: number): void {
@@ -1182,7 +1187,7 @@ export class Connection {
     this.cc.smss = this.sndMss;
     // RFC 5681 3.1: a lost SYN or SYN-ACK means a one-segment initial window.
     this.cc.cwnd = this.retries > 0 ? this.sndMss : NewReno.initialWindow(this.sndMss);
-    this.cc.recover = this.sndUna;
+    this.cc.recover = this.iss;
     this.retries = 0;
     this.sndCur = this.sndNxt;
     this._state = 'ESTABLISHED';

@@ -12,14 +12,14 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { FourTuple } from './tuple.js';
 
 export class IsnGenerator {
-  private readonly secret: Uint8Array;
+  readonly #secret: Uint8Array;
 
   /** secret: at least 16 bytes of key; random when omitted. */
   constructor(secret?: Uint8Array) {
     if (secret !== undefined && secret.length < 16) {
       throw new TypeError('IsnGenerator secret must be at least 16 bytes');
     }
-    this.secret = secret ? Uint8Array.from(secret) : new Uint8Array(randomBytes(16));
+    this.#secret = secret ? Uint8Array.from(secret) : new Uint8Array(randomBytes(16));
   }
 
   /** ISN for the tuple at time `nowMs` (milliseconds, may be fractional). */
@@ -34,7 +34,7 @@ export class IsnGenerator {
   }
 
   private hash(label: string, t: FourTuple): number {
-    const mac = createHmac('sha256', this.secret)
+    const mac = createHmac('sha256', this.#secret)
       .update(`${label}\0${t.localAddress}\0${t.localPort}\0${t.remoteAddress}\0${t.remotePort}`)
       .digest();
     return mac.readUInt32BE(0);
