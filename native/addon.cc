@@ -108,7 +108,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     uint64_t ip = 0, wscale = cfg.our_wscale, win = cfg.syn_ack_window, flows = cfg.max_flows,
              period = cfg.cookie_period_ms, block_timeout = cfg.socket.ring_block_timeout_ms,
              nice = static_cast<uint64_t>(cfg.io_thread_nice);
-    std::string rx_mode = "recvmmsg";
+    std::string rx_mode = "ring";
     if (!GetString(o, "interface", &cfg.socket.ifname) ||
         !GetString(o, "netns", &cfg.socket.netns) ||
         !GetUint(o, "localIp", 1, 0xFFFFFFFFu, &ip) ||

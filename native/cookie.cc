@@ -51,8 +51,9 @@
 // WS table.) An attacker has to send ~8 million forged ACKs per success
 // without TS, each costing it a packet and us one SipHash; a success only
 // opens a connection to a spoofed address, which then times out.
-// The engine additionally accepts cookie ACKs only while it has sent cookies
-// in the last two periods, so outside a flood the window is closed entirely.
+// On top of this, the engine is to accept cookie ACKs only while it has sent
+// cookies in the last two periods (design.md, as Linux does), which closes
+// the window entirely outside a flood; that check lives in the engine.
 #include <sys/random.h>
 
 #include <atomic>

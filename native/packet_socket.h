@@ -21,7 +21,7 @@ struct SocketConfig {
   std::string ifname;
   std::string netns;       // name under /run/netns, empty = current namespace
   uint32_t local_ip = 0;   // host order, for the BPF filter
-  RxMode rx_mode = RxMode::kRecvmmsg;
+  RxMode rx_mode = RxMode::kRing;
   uint32_t ring_block_size = 1u << 17;
   uint32_t ring_block_count = 256;
   uint32_t ring_block_timeout_ms = 1;

@@ -17,7 +17,7 @@ export interface PacketEngineOptions {
   address: string;
   /** Network namespace (a name under /run/netns) to open the socket in. */
   netns?: string;
-  /** Receive path; recvmmsg measured faster on veth (see bench/rx-path.ts). */
+  /** Receive path (default 'ring': TPACKET_V3 measured faster than recvmmsg, see bench/rx-path.ts). */
   rxMode?: RxMode;
   /** 'owned' mode: answer ARP for `address` (default true). */
   answerArp?: boolean;
@@ -187,7 +187,7 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
       interface: options.interface,
       netns: options.netns,
       localIp: this.localIp,
-      rxMode: options.rxMode ?? 'recvmmsg',
+      rxMode: options.rxMode ?? 'ring',
       answerArp: options.answerArp ?? true,
       rstUnknown: options.rstUnknownPorts ?? true,
       ourWscale: options.windowScale,

@@ -71,6 +71,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint32_t clock = static_cast<uint32_t>(in.Take(4));
   if (now > UINT64_MAX - 2 * jar.period_ms()) return 0;
   const CookieOut c = jar.Encode(t, seq - 1, client_mss, want, now, clock);
+  // A long-lived jar whose secret and period change between inputs exercises
+  // the derived-key cache: it must never hand out a key of another secret or
+  // period, so it must agree with the fresh jar.
+  static CookieJar shared;
+  shared.SetSecret(s);
+  shared.SetPeriodMs(jar.period_ms());
+  const CookieOut c2 = shared.Encode(t, seq - 1, client_mss, want, now, clock);
+  Check(c2.isn == c.isn && c2.ts_val == c.ts_val);
   Check(static_cast<int32_t>(clock - c.ts_val) >= 0 || !want.has_ts);
   const uint64_t later = now + in.Take(3) % jar.period_ms();
   const uint64_t whens[2] = {now, later};

@@ -607,7 +607,7 @@ export class Connection {
       if (finSeq === this.rcvNxt) this.receiveFin(now);
       else if (seqGt(finSeq, this.rcvNxt)) {
         this.reassembly.setFin(finSeq);
-        this.sendAck(now);
+        if (payload.length === 0) this.sendAck(now); // else receiveData has ACKed
       }
     }
     // Data past the window was dropped: say at once where the window is.
@@ -820,6 +820,8 @@ export class Connection {
 
   private receiveFin(now: number): void {
     this.rcvNxt = seqAdd(this.rcvNxt, 1);
+    // The FIN takes a sequence number but no buffer space: keep the window.
+    this.rcvAdvRight = seqAdd(this.rcvAdvRight, 1);
     this.reassembly.clear();
     this.events.push({ type: 'peer-fin' });
     switch (this._state) {

@@ -133,3 +133,35 @@ export class Harness {
     return this.conn.poll().events;
   }
 }
+
+/** Plain options: no timestamps, SACK or scaling, so segments stay short. */
+export function plain(o: TcpOptions = {}): TcpConfig {
+  return config({ timestamps: false, sack: false, windowScaling: false, recvBufferSize: 65_535, ...o });
+}
+
+export const C_ISS = 1000;
+export const S_ISS = 5000;
+
+/**
+ * A client in ESTABLISHED: SYN at t=0, SYN-ACK (seq 5000, MSS 1460) at
+ * t=10, so SRTT = 10 ms and the RTO sits on the 200 ms floor. Output drained.
+ */
+export function establishedClient(cfg: TcpConfig = plain(), synAck: Partial<SegSpec> = {}): Harness {
+  const h = Harness.connect(cfg, { iss: C_ISS, tsOffset: 0 });
+  h.advanceTo(10);
+  h.send({ seq: S_ISS, ack: C_ISS + 1, flags: 0x12, window: 65_535, options: { mss: 1460 }, ...synAck });
+  h.poll();
+  return h;
+}
+
+/** A server in ESTABLISHED after SYN (seq 1000) and the final ACK. Output drained. */
+export function establishedServer(cfg: TcpConfig = plain(), syn: Partial<SegSpec> = {}): Harness {
+  const h = Harness.accept(cfg, seg({ seq: C_ISS, flags: 0x02, window: 65_535, options: { mss: 1460 }, ...syn }), {
+    iss: S_ISS,
+    tsOffset: 0,
+  });
+  h.advanceTo(10);
+  h.send({ seq: C_ISS + 1, ack: S_ISS + 1, flags: 0x10, window: 65_535 });
+  h.poll();
+  return h;
+}

@@ -1,0 +1,151 @@
+/** Loss recovery: RFC 6298 RTO, RFC 5681/6582 fast retransmit and NewReno, RFC 2018/6675 SACK. */
+import { describe, expect, it } from 'vitest';
+import { ACK, PSH } from '../../../src/tcp/segment.js';
+import { C_ISS, config, establishedClient, establishedServer, pattern, plain, S_ISS, text } from './helpers.js';
+
+const C1 = C_ISS + 1;
+const S1 = S_ISS + 1;
+
+describe('retransmission timeout', () => {
+  it('retransmits with exponential backoff and gives up with ETIMEDOUT', () => {
+    const h = establishedClient(plain({ maxRetransmits: 3 }));
+    h.conn.write(text('hello'), h.now); // t=10, RTO 200
+    const data = { flags: ACK | PSH, seq: C1, ack: S1, window: 65_535, payload: 'hello' };
+    h.expectSent([data]);
+    const times: number[] = [];
+    const events: unknown[] = [];
+    for (let t = 10; t <= 5000 && !h.conn.isClosed(); t += 10) {
+      h.advanceTo(t);
+      const out = h.poll();
+      for (const s of out.segments) {
+        expect(s.seq).toBe(C1);
+        times.push(t);
+      }
+      events.push(...out.events.map((e) => [t, e]));
+    }
+    expect(times).toEqual([210, 610, 1410]);
+    expect(h.state).toBe('CLOSED');
+    expect(events).toEqual([[3010, { type: 'closed', reason: 'ETIMEDOUT' }]]);
+  });
+
+  it('respects the RTO ceiling', () => {
+    const h = establishedClient(plain({ rtoMax: 500, maxRetransmits: 5 }));
+    h.conn.write(text('x'), h.now);
+    h.poll();
+    const times: number[] = [];
+    for (let t = 10; t <= 3000; t += 10) {
+      h.advanceTo(t);
+      if (h.segments().length) times.push(t);
+    }
+    expect(times).toEqual([210, 610, 1110, 1610, 2110]);
+  });
+
+  it('goes back to SND.UNA after a timeout and sends one segment (cwnd = 1 SMSS)', () => {
+    const h = establishedClient(plain({ noDelay: true }));
+    h.conn.write(pattern(3 * 1460), h.now);
+    expect(h.segments().length).toBe(3);
+    h.advanceTo(210);
+    h.expectSent([{ flags: ACK, seq: C1, ack: S1, window: 65_535, payload: pattern(1460) }]);
+    expect(h.conn.info().cwnd).toBe(1460);
+    h.send({ seq: S1, ack: C1 + 1460, flags: ACK, window: 65_535 });
+    expect(h.segments().map((s) => s.seq)).toEqual([C1 + 1460, C1 + 2920]);
+  });
+
+  it('measures RTT without timestamps, skipping retransmitted segments (Karn)', () => {
+    const h = establishedClient();
+    expect(h.conn.info().srtt).toBe(10); // from the SYN
+    h.conn.write(text('a'), 100);
+    h.now = 150;
+    h.send({ seq: S1, ack: C1 + 1, flags: ACK, window: 65_535 });
+    expect(h.conn.info().srtt).toBeCloseTo(0.875 * 10 + 0.125 * 50);
+    const before = h.conn.info().srtt;
+    h.conn.write(text('b'), h.now);
+    h.advance(400); // retransmitted
+    h.send({ seq: S1, ack: C1 + 2, flags: ACK, window: 65_535 });
+    expect(h.conn.info().srtt).toBe(before);
+  });
+});
+
+describe('fast retransmit and NewReno', () => {
+  function fiveSegments() {
+    const h = establishedClient(plain({ noDelay: true }), { options: { mss: 1000 } });
+    h.conn.write(pattern(5000), h.now);
+    expect(h.segments().map((s) => s.seq)).toEqual([C1, C1 + 1000, C1 + 2000, C1 + 3000, C1 + 4000]);
+    return h;
+  }
+  const dup = { seq: S1, ack: C1, flags: ACK, window: 65_535 };
+
+  it('retransmits on the third duplicate ACK, not before', () => {
+    const h = fiveSegments();
+    h.send(dup).send(dup);
+    h.expectSent([]);
+    h.send(dup);
+    h.expectSent([{ flags: ACK, seq: C1, ack: S1, window: 65_535, payload: pattern(1000) }]);
+    expect(h.conn.info()).toMatchObject({ ssthresh: 2500, cwnd: 5500 });
+  });
+
+  it('a window update or data is not a duplicate ACK', () => {
+    const h = fiveSegments();
+    h.send(dup).send({ ...dup, window: 60_000 }).send(dup);
+    h.expectSent([]);
+    h.send({ ...dup, payload: 'x' });
+    expect(h.segments().every((s) => s.payload.length === 0)).toBe(true);
+  });
+
+  it('retransmits the next hole on a partial ACK and leaves recovery on the full ACK', () => {
+    const h = fiveSegments();
+    h.send(dup).send(dup).send(dup);
+    h.poll();
+    h.send({ seq: S1, ack: C1 + 2000, flags: ACK, window: 65_535 });
+    h.expectSent([{ flags: ACK, seq: C1 + 2000, ack: S1, window: 65_535, payload: pattern(1000, 2000) }]);
+    h.send({ seq: S1, ack: C1 + 5000, flags: ACK, window: 65_535 });
+    expect(h.conn.info()).toMatchObject({ cwnd: 1000 + 1000, ssthresh: 2500 }); // min(ssthresh, flight + SMSS)
+  });
+});
+
+describe('SACK', () => {
+  it('the receiver reports out-of-order blocks, newest first', () => {
+    const h = establishedServer(config({ timestamps: false, windowScaling: false, recvBufferSize: 65_535 }), {
+      options: { mss: 1460, sackPermitted: true },
+    });
+    h.send({ seq: C1 + 100, ack: S1, flags: ACK, window: 65_535, payload: pattern(100) });
+    h.expectSent([{ flags: ACK, seq: S1, ack: C1, window: 65_535, options: { sack: [[C1 + 100, C1 + 200]] } }]);
+    h.send({ seq: C1 + 300, ack: S1, flags: ACK, window: 65_535, payload: pattern(100) });
+    h.expectSent([
+      {
+        flags: ACK,
+        seq: S1,
+        ack: C1,
+        window: 65_535,
+        options: {
+          sack: [
+            [C1 + 300, C1 + 400],
+            [C1 + 100, C1 + 200],
+          ],
+        },
+      },
+    ]);
+    h.send({ seq: C1, ack: S1, flags: ACK, window: 65_535, payload: pattern(100) });
+    h.expectSent([{ flags: ACK, seq: S1, ack: C1 + 200, window: 65_335, options: { sack: [[C1 + 300, C1 + 400]] } }]);
+  });
+
+  it('the sender retransmits only the holes the scoreboard shows', () => {
+    const cfg = config({ timestamps: false, windowScaling: false, recvBufferSize: 65_535, noDelay: true });
+    const h = establishedClient(cfg, { options: { mss: 1000, sackPermitted: true } });
+    h.conn.write(pattern(5000), h.now);
+    h.poll();
+    // Segments 1 (C1) and 3 (C1+2000) are lost.
+    const sackDup = (blocks: Array<[number, number]>) => ({ seq: S1, ack: C1, flags: ACK, window: 65_535, options: { sack: blocks } });
+    h.send(sackDup([[C1 + 1000, C1 + 2000]]));
+    h.send(sackDup([[C1 + 3000, C1 + 4000], [C1 + 1000, C1 + 2000]]));
+    h.expectSent([]);
+    h.send(sackDup([[C1 + 3000, C1 + 5000], [C1 + 1000, C1 + 2000]]));
+    h.expectSent([
+      { flags: ACK, seq: C1, ack: S1, window: 65_535, payload: pattern(1000) },
+      { flags: ACK, seq: C1 + 2000, ack: S1, window: 65_535, payload: pattern(1000, 2000) },
+    ]);
+    h.send({ seq: S1, ack: C1 + 5000, flags: ACK, window: 65_535 });
+    h.expectSent([]);
+    expect(h.conn.info().cwnd).toBe(2000); // RFC 6582: min(ssthresh, max(flight, SMSS) + SMSS)
+  });
+});
