@@ -507,7 +507,7 @@ export class Connection {
     }
 
     // PAWS (RFC 7323 5.3): an older TSval marks an old duplicate.
-    if (ts && !(flags & RST) && seqLt(ts.val, this.tsRecent) && now - this.tsRecentTime <= PAWS_IDLE_MS) {
+    if (ts && !(flags & RST) && seqGt(ts.val, this.tsRecent) && now - this.tsRecentTime <= PAWS_IDLE_MS) {
       this.sendAck(now);
       return;
     }
