@@ -4,6 +4,9 @@ import { defineConfig } from 'vitest/config';
 // network (namespaces, floods, transfers, measurements) runs one file at a time.
 export default defineConfig({
   test: {
+    // The JSON report is what .ci/run counts passes and failures from.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.vitest/report.json' },
     projects: [
       {
         test: {
