@@ -6,6 +6,8 @@
  * with poll(). The connection never reads a clock or arms a timer: `now` is
  * passed in (milliseconds) and nextTimerDeadline() says when to call back.
  */
+import { segmentAcceptable, trimToWindow } from './acceptability.js';
+import { ChallengeAckLimiter } from './challenge-ack.js';
 import { ConnectionTimers } from './connection-timers.js';
 import { NewReno } from './congestion.js';
 import type { CloseReason, ConnectionEvent } from './events.js';
@@ -26,14 +28,13 @@ import {
   segmentLength,
 } from './segment.js';
 import { SendBuffer } from './send-buffer.js';
-import { seqAdd, seqGe, seqGt, seqInWindow, seqLe, seqLt, seqMax, seqSub } from './seq.js';
+import { seqAdd, seqGe, seqGt, seqLe, seqLt, seqMax, seqSub } from './seq.js';
 import { canReceiveData, canSendData, type TcpState } from './state.js';
+import { TimestampState } from './timestamps.js';
 import type { FourTuple } from './tuple.js';
 
 /** RFC 9293 3.7.1: the MSS to assume when the peer sends no MSS option (IPv4). */
 export const DEFAULT_PEER_MSS = 536;
-/** RFC 7323 5.5: TS.Recent older than 24 days is no longer used for PAWS. */
-const PAWS_IDLE_MS = 24 * 24 * 3600 * 1000;
 /** Bytes of a timestamp option as Linux lays it out (NOP, NOP, TS). */
 const TS_OPTION_BYTES = 12;
 
@@ -133,11 +134,8 @@ export class Connection {
   private lastAckSent = 0;
 
   // Options negotiated on the SYNs.
-  private tsOk = false;
   private sackOk = false;
-  private tsOffset: number;
-  private tsRecent = 0;
-  private tsRecentTime = 0;
+  private readonly ts: TimestampState;
 
   // Retransmission and congestion state.
   private readonly rtt: RttEstimator;
@@ -161,9 +159,7 @@ export class Connection {
   private keepAliveProbesSent = 0;
   private lastReceived: number;
 
-  // RFC 5961 section 7: per-connection challenge ACK budget.
-  private challengeWindowStart = -Infinity;
-  private challengeCount = 0;
+  private readonly challenges: ChallengeAckLimiter;
 
   private passive: boolean;
   /** close() was called: the user will not read again. */
@@ -184,7 +180,8 @@ export class Connection {
     this.sndSml = this.iss;
     this.sendBuf = new SendBuffer(cfg.sendBufferSize);
     this.reassembly = new Reassembly(cfg.maxOutOfOrderSegments);
-    this.tsOffset = tsOffset >>> 0;
+    this.ts = new TimestampState(tsOffset >>> 0);
+    this.challenges = new ChallengeAckLimiter(cfg.challengeAckLimit, cfg.challengeAckWindow);
     this.rtt = new RttEstimator(cfg.rtoInitial, cfg.rtoMin, cfg.rtoMax);
     this.sndMss = Math.min(DEFAULT_PEER_MSS, cfg.mss);
     this.cc = new NewReno(this.sndMss, this.iss);
@@ -253,11 +250,7 @@ export class Connection {
     }
     c.sackOk = cfg.sack && cookie.sackPermitted;
     // The cookie SYN-ACK carried timestamps iff the ACK does (RFC 7323 3.2).
-    if (cfg.timestamps && ack.options.ts) {
-      c.tsOk = true;
-      c.tsRecent = ack.options.ts.val;
-      c.tsRecentTime = now;
-    }
+    if (cfg.timestamps && ack.options.ts) c.ts.enable(ack.options.ts.val, now);
     c.setPeerMss(cookie.mss);
     c.onSegment(ack, now);
     return c;
@@ -310,7 +303,7 @@ export class Connection {
       sendQueued: this.sendBuf.length,
       unread: this.unread,
       outOfOrderSegments: this.reassembly.segmentCount,
-      timestamps: this.tsOk,
+      timestamps: this.ts.enabled,
       sack: this.sackOk,
       sndShift: this.sndShift,
       rcvShift: this.rcvShift,
@@ -474,7 +467,7 @@ export class Connection {
     let flags = seg.flags;
     let seq = seg.seq;
     let unscaledWindow = false;
-    const ts = this.tsOk ? seg.options.ts : undefined;
+    const ts = this.ts.enabled ? seg.options.ts : undefined;
 
     if (this._state === 'SYN_RCVD' && flags & SYN) {
       if (!(flags & (ACK | RST)) && seq === this.irs) {
@@ -507,45 +500,22 @@ export class Connection {
     }
 
     // PAWS (RFC 7323 5.3): an older TSval marks an old duplicate.
-    if (ts && !(flags & RST) && seqGt(ts.val, this.tsRecent) && now - this.tsRecentTime <= PAWS_IDLE_MS) {
+    if (ts && !(flags & RST) && this.ts.isOld(ts.val, now)) {
       this.sendAck(now);
       return;
     }
 
-    // First: sequence number acceptability (RFC 9293 3.10.7.4 table).
-    let payload = seg.payload;
-    let dataSeq = flags & SYN ? seqAdd(seq, 1) : seq;
-    const len = payload.length + (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0);
-    const wnd = this.rcvWnd();
-    let acceptable: boolean;
-    if (len === 0) {
-      acceptable = wnd === 0 ? seq === this.rcvNxt : seqInWindow(seq, this.rcvNxt, wnd);
-    } else if (wnd === 0) {
-      // Zero window: still take the ACK (and a bare FIN) of a segment at
-      // RCV.NXT, as RFC 9293 asks ("special allowance ... valid ACKs").
-      acceptable = seq === this.rcvNxt;
-    } else {
-      acceptable = seqInWindow(seq, this.rcvNxt, wnd) || seqInWindow(seqAdd(seq, len - 1), this.rcvNxt, wnd);
-    }
-    if (!acceptable) {
+    // First: sequence number acceptability (RFC 9293 3.10.7.4).
+    const rcvWnd = this.rcvWnd();
+    const len = seg.payload.length + (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0);
+    if (!segmentAcceptable(seq, len, this.rcvNxt, rcvWnd)) {
       if (!(flags & RST)) this.sendAck(now);
       return;
     }
-
-    // Trim to the window: what lies before RCV.NXT is old, past the right edge not yet welcome.
-    if (seqLt(dataSeq, this.rcvNxt)) {
-      const cut = Math.min(seqSub(this.rcvNxt, dataSeq), payload.length);
-      payload = payload.subarray(cut);
-      if (flags & FIN && seqLt(seqAdd(dataSeq, cut), this.rcvNxt)) flags &= ~FIN;
-      dataSeq = seqAdd(dataSeq, cut);
-    }
-    const right = seqAdd(this.rcvNxt, wnd);
-    let beyondWindow = false;
-    if (seqGt(seqAdd(dataSeq, payload.length), right)) {
-      payload = payload.subarray(0, Math.max(0, seqSub(right, dataSeq)));
-      flags &= ~FIN;
-      beyondWindow = true;
-    }
+    const text = trimToWindow(flags & SYN ? seqAdd(seq, 1) : seq, seg.payload, (flags & FIN) !== 0, this.rcvNxt, rcvWnd);
+    const payload = text.payload;
+    const dataSeq = text.seq;
+    if (!text.fin) flags &= ~FIN;
 
     // Second: RST (RFC 5961 3.2).
     if (flags & RST) {
@@ -577,11 +547,7 @@ export class Connection {
     this.keepAliveProbesSent = 0;
     this.persistProbes = 0;
 
-    // RFC 7323 4.3: remember the TSval of the segment that covers Last.ACK.sent.
-    if (ts && seqGe(ts.val, this.tsRecent) && seqLe(seq, this.lastAckSent)) {
-      this.tsRecent = ts.val;
-      this.tsRecentTime = now;
-    }
+    if (ts) this.ts.update(ts.val, seq, this.lastAckSent, now);
 
     const dataOrFin = payload.length > 0 || (flags & FIN) !== 0;
     this.processAck(seg, seq, unscaledWindow, dataOrFin, now);
@@ -611,7 +577,7 @@ export class Connection {
       }
     }
     // Data past the window was dropped: say at once where the window is.
-    if (beyondWindow && !this.isClosed()) this.sendAck(now);
+    if (text.beyondWindow && !this.isClosed()) this.sendAck(now);
   }
 
   /** RST with SEQ == RCV.NXT (RFC 5961 3.2, RFC 9293 3.10.7.4 second step). */
@@ -680,10 +646,9 @@ export class Connection {
     this.retries = 0;
 
     // RTT sample (RFC 7323 4.1 from TSecr, else RFC 6298 with Karn's rule).
-    const ecr = this.tsOk ? seg.options.ts?.ecr : undefined;
-    if (ecr !== undefined && ecr !== 0) {
-      const r = seqSub(this.tsNow(now), ecr);
-      if (r >= 0) this.rtt.sample(r);
+    const tsRtt = this.timestampRtt(seg, now);
+    if (tsRtt !== undefined) {
+      this.rtt.sample(tsRtt);
     } else if (this.rttSeq !== undefined && seqGt(ack, this.rttSeq)) {
       this.rtt.sample(now - this.rttStart);
     }
@@ -767,20 +732,14 @@ export class Connection {
     this.sndShift = this.wsOk ? Math.min(o.wscale ?? 0, 14) : 0;
     this.rcvShift = this.wsOk ? this.cfg.windowShift : 0;
     this.sackOk = this.cfg.sack && o.sackPermitted === true;
-    if (this.cfg.timestamps && o.ts) {
-      this.tsOk = true;
-      this.tsRecent = o.ts.val;
-      this.tsRecentTime = now;
-    } else {
-      this.tsOk = false;
-    }
+    if (this.cfg.timestamps && o.ts) this.ts.enable(o.ts.val, now);
     this.setPeerMss(o.mss ?? DEFAULT_PEER_MSS);
   }
 
   private setPeerMss(peerMss: number): void {
     // The MSS excludes options (RFC 6691), so timestamps come out of it.
-    this.sndMss = Math.max(1, Math.min(peerMss, this.cfg.mss) - (this.tsOk ? TS_OPTION_BYTES : 0));
-    this.rcvMss = Math.max(1, Math.min(this.cfg.mss, DEFAULT_PEER_MSS) - (this.tsOk ? TS_OPTION_BYTES : 0));
+    this.sndMss = Math.max(1, Math.min(peerMss, this.cfg.mss) - (this.ts.enabled ? TS_OPTION_BYTES : 0));
+    this.rcvMss = Math.max(1, Math.min(this.cfg.mss, DEFAULT_PEER_MSS) - (this.ts.enabled ? TS_OPTION_BYTES : 0));
   }
 
   private receiveData(seq: number, payload: Uint8Array, now: number): void {
@@ -931,7 +890,7 @@ export class Connection {
     const next = fin ? seqAdd(end, 1) : end;
     if (seqLt(seq, this.sndNxt)) {
       this.rttSeq = undefined; // Karn: never time a retransmission
-    } else if (!this.tsOk && this.rttSeq === undefined && len > 0) {
+    } else if (!this.ts.enabled && this.rttSeq === undefined && len > 0) {
       this.rttSeq = seq;
       this.rttStart = now;
     }
@@ -945,7 +904,7 @@ export class Connection {
     const options: SegmentOptions = { mss: this.cfg.mss };
     if (this.cfg.windowScaling) options.wscale = this.cfg.windowShift;
     if (this.cfg.sack) options.sackPermitted = true;
-    if (this.cfg.timestamps) options.ts = { val: this.tsNow(now), ecr: 0 };
+    if (this.cfg.timestamps) options.ts = { val: this.ts.val(now), ecr: 0 };
     this.emitRaw({
       seq: this.iss,
       ack: 0,
@@ -961,7 +920,7 @@ export class Connection {
     const options: SegmentOptions = { mss: this.cfg.mss };
     if (this.wsOk) options.wscale = this.rcvShift;
     if (this.sackOk) options.sackPermitted = true;
-    if (this.tsOk) options.ts = { val: this.tsNow(now), ecr: this.tsRecent };
+    if (this.ts.enabled) options.ts = { val: this.ts.val(now), ecr: this.ts.recent };
     this.rcvAdvRight = seqAdd(this.rcvNxt, Math.min(this.cfg.recvBufferSize, 0xffff));
     this.emitRaw({
       seq: this.iss,
@@ -980,25 +939,19 @@ export class Connection {
 
   /** A challenge ACK (RFC 5961 sections 3-5), within the per-connection budget (section 7). */
   private challengeAck(now: number): void {
-    if (now - this.challengeWindowStart >= this.cfg.challengeAckWindow) {
-      this.challengeWindowStart = now;
-      this.challengeCount = 0;
-    }
-    if (this.challengeCount >= this.cfg.challengeAckLimit) return;
-    this.challengeCount++;
-    this.sendAck(now);
+    if (this.challenges.allow(now)) this.sendAck(now);
   }
 
   private sackBlocks(): Array<[number, number]> | undefined {
     if (!this.sackOk || this.reassembly.segmentCount === 0) return undefined;
     // With timestamps, 40 option bytes hold 3 blocks; without, 4 (RFC 2018 3).
-    return this.reassembly.sackBlocks(this.tsOk ? 3 : 4);
+    return this.reassembly.sackBlocks(this.ts.enabled ? 3 : 4);
   }
 
   /** Emit a segment of this connection, with ACK, window and options filled in. */
   private emit(flags: number, seq: number, payload: Uint8Array, now: number, sack?: Array<[number, number]>): void {
     const options: SegmentOptions = {};
-    if (this.tsOk && !(flags & RST)) options.ts = { val: this.tsNow(now), ecr: this.tsRecent };
+    if (this.ts.enabled && !(flags & RST)) options.ts = { val: this.ts.val(now), ecr: this.ts.recent };
     if (sack && flags & ACK && !(flags & RST)) options.sack = sack;
     const hasAck = (flags & ACK) !== 0;
     this.out.push({
@@ -1042,10 +995,6 @@ export class Connection {
   /** RCV.WND: what the peer may send now, by our last advertisement. */
   private rcvWnd(): number {
     return Math.max(0, seqSub(this.rcvAdvRight, this.rcvNxt));
-  }
-
-  private tsNow(now: number): number {
-    return (Math.floor(now) + this.tsOffset) >>> 0;
   }
 
   // ---------------------------------------------------------------- timers
@@ -1179,9 +1128,14 @@ export class Connection {
   // ---------------------------------------------------------------- transitions
 
   private handshakeRtt(seg: Segment, now: number): void {
-    const ecr = this.tsOk ? seg.options.ts?.ecr : undefined;
-    if (ecr !== undefined && ecr !== 0) this.rtt.sample(Math.max(0, seqSub(this.tsNow(now), ecr)));
+    const tsRtt = this.timestampRtt(seg, now);
+    if (tsRtt !== undefined) this.rtt.sample(tsRtt);
     else if (this.retries === 0 && this.synTimed) this.rtt.sample(now - this.synSentAt);
+  }
+
+  private timestampRtt(seg: Segment, now: number): number | undefined {
+    const ecr = this.ts.enabled ? seg.options.ts?.ecr : undefined;
+    return ecr === undefined ? undefined : this.ts.rtt(ecr, now);
   }
 
   private establish(now: number): void {
