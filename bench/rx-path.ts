@@ -38,8 +38,8 @@ for (let round = 0; round < ROUNDS; round++) {
             'SYN-ACK/s': Math.round(rate),
             'answer ratio': r.answered / Math.max(1, r.offered),
             'ring drops': c1.kernelRingDrops - c0.kernelRingDrops,
-            'CPU us per SYN-ACK (machine - flooder)': ((r.machineCpu - r.flooderCpu) / Math.max(1, r.answered)) * 1e6,
-            'synwall proc CPU s': r.processCpu,
+            'synwall CPU us/SYN-ACK': (r.processCpu / Math.max(1, r.answered)) * 1e6,
+            'machine CPU us/SYN-ACK': (r.machineCpu / Math.max(1, r.answered)) * 1e6,
           });
         } finally {
           engine.close();

@@ -147,6 +147,7 @@ class Engine {
   std::atomic<uint64_t> drops_[static_cast<size_t>(Drop::kCount)] = {};
   std::atomic<uint64_t> js_frames_out_{0};
   uint64_t batch_now_ms_ = 0;
+  uint64_t stats_read_ms_ = 0;
   uint32_t batch_ts_ = 0;
 
   // Fault injector state (I/O thread only, set under mu_).

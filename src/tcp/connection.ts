@@ -14,6 +14,7 @@ import type { CloseReason, ConnectionEvent } from './events.js';
 import { defaultIsnGenerator } from './isn.js';
 import type { TcpConfig } from './options.js';
 import { Reassembly } from './reassembly.js';
+import { ReceiveWindow } from './receive-window.js';
 import { RttEstimator } from './rtt.js';
 import { SackScoreboard } from './sack-scoreboard.js';
 import {
@@ -121,11 +122,7 @@ export class Connection {
   // Receive sequence variables.
   private irs = 0;
   private rcvNxt = 0;
-  /** Right edge of the window we have advertised; never moves left (RFC 9293 3.8.6). */
-  private rcvAdvRight = 0;
-  private rcvShift = 0;
-  /** Bytes delivered in 'data' events that the user has not consumed() yet. */
-  private unread = 0;
+  private readonly rcvWindow: ReceiveWindow;
   private readonly reassembly: Reassembly;
   /** Largest payload seen from the peer: the "full-sized segment" of RFC 5681 4.2. */
   private rcvMss: number;
@@ -158,6 +155,8 @@ export class Connection {
   private keepAlive: boolean;
   private keepAliveProbesSent = 0;
   private lastReceived: number;
+  /** When data or a FIN was last sent, for the RFC 5681 4.1 idle restart. */
+  private lastSent: number;
 
   private readonly challenges: ChallengeAckLimiter;
 
@@ -180,6 +179,7 @@ export class Connection {
     this.sndSml = this.iss;
     this.sendBuf = new SendBuffer(cfg.sendBufferSize);
     this.reassembly = new Reassembly(cfg.maxOutOfOrderSegments);
+    this.rcvWindow = new ReceiveWindow(cfg.recvBufferSize);
     this.ts = new TimestampState(tsOffset >>> 0);
     this.challenges = new ChallengeAckLimiter(cfg.challengeAckLimit, cfg.challengeAckWindow);
     this.rtt = new RttEstimator(cfg.rtoInitial, cfg.rtoMin, cfg.rtoMax);
@@ -190,6 +190,7 @@ export class Connection {
     this.noDelay = cfg.noDelay;
     this.passive = passive;
     this.lastReceived = now;
+    this.lastSent = now;
   }
 
   // ---------------------------------------------------------------- opening
@@ -240,13 +241,13 @@ export class Connection {
     c.irs = cookie.irs >>> 0;
     c.rcvNxt = seqAdd(c.irs, 1);
     // The cookie SYN-ACK offered an unscaled window of at most 64 KiB.
-    c.rcvAdvRight = seqAdd(c.rcvNxt, Math.min(cfg.recvBufferSize, 0xffff));
+    c.rcvWindow.offer(c.rcvNxt, Math.min(cfg.recvBufferSize, 0xffff));
     c.lastAckSent = c.rcvNxt;
     c.sndNxt = c.sndCur = seqAdd(c.iss, 1);
     if (cookie.wscale !== undefined && cfg.windowScaling) {
       c.wsOk = true;
       c.sndShift = Math.min(cookie.wscale, 14);
-      c.rcvShift = cookie.localWscale ?? cfg.windowShift;
+      c.rcvWindow.shift = cookie.localWscale ?? cfg.windowShift;
     }
     c.sackOk = cfg.sack && cookie.sackPermitted;
     // The cookie SYN-ACK carried timestamps iff the ACK does (RFC 7323 3.2).
@@ -294,19 +295,19 @@ export class Connection {
       sndNxt: this.sndNxt,
       sndWnd: this.sndWnd,
       rcvNxt: this.rcvNxt,
-      rcvWnd: Math.max(0, seqSub(this.rcvAdvRight, this.rcvNxt)),
+      rcvWnd: this.rcvWindow.wnd(this.rcvNxt),
       sndMss: this.sndMss,
       cwnd: this.cc.cwnd,
       ssthresh: this.cc.ssthresh,
       srtt: this.rtt.srtt,
       rto: this.rtt.rto,
       sendQueued: this.sendBuf.length,
-      unread: this.unread,
+      unread: this.rcvWindow.unread,
       outOfOrderSegments: this.reassembly.segmentCount,
       timestamps: this.ts.enabled,
       sack: this.sackOk,
       sndShift: this.sndShift,
-      rcvShift: this.rcvShift,
+      rcvShift: this.rcvWindow.shift,
     };
   }
 
@@ -361,7 +362,7 @@ export class Connection {
       this.enterClosed('normal');
       return;
     }
-    if (this.unread > 0) {
+    if (this.rcvWindow.unread > 0) {
       this.abort(now);
       return;
     }
@@ -391,13 +392,8 @@ export class Connection {
   /** The user consumed n delivered bytes: the receive window may open. */
   consumed(n: number, now: number): void {
     if (!(n >= 0)) throw new RangeError('consumed() needs a non-negative count');
-    const before = this.rcvWnd();
-    this.unread = Math.max(0, this.unread - n);
-    if (!canReceiveData(this._state)) return;
-    // Window update (RFC 9293 3.8.6.2.2): only when the window opens by at
-    // least the SWS threshold and at least doubles, as Linux's cleanup_rbuf.
-    const after = this.cfg.recvBufferSize - this.unread;
-    if (after - before >= this.swsThreshold() && after >= 2 * before) this.sendAck(now);
+    const update = this.rcvWindow.consumed(n, this.rcvNxt, this.rcvMss);
+    if (update && canReceiveData(this._state)) this.sendAck(now);
   }
 
   setNoDelay(noDelay: boolean, now: number): void {
@@ -506,9 +502,12 @@ export class Connection {
     }
 
     // First: sequence number acceptability (RFC 9293 3.10.7.4).
-    const rcvWnd = this.rcvWnd();
+    const rcvWnd = this.rcvWindow.wnd(this.rcvNxt);
     const len = seg.payload.length + (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0);
-    if (!segmentAcceptable(seq, len, this.rcvNxt, rcvWnd)) {
+    // Like Linux, a duplicate that ends exactly at RCV.NXT (typically a
+    // retransmitted FIN) is let through for its ACK field; its text is old.
+    const endsAtRcvNxt = len > 0 && seqAdd(seq, len) === this.rcvNxt;
+    if (!segmentAcceptable(seq, len, this.rcvNxt, rcvWnd) && !endsAtRcvNxt) {
       if (!(flags & RST)) this.sendAck(now);
       return;
     }
@@ -552,7 +551,7 @@ export class Connection {
     const dataOrFin = payload.length > 0 || (flags & FIN) !== 0;
     this.processAck(seg, seq, unscaledWindow, dataOrFin, now);
     if (this._state === 'CLOSED' || this._state === 'TIME_WAIT') {
-      if (this._state === 'TIME_WAIT' && flags & FIN) this.sendAck(now);
+      if (this._state === 'TIME_WAIT' && endsAtRcvNxt) this.sendAck(now);
       return;
     }
 
@@ -576,8 +575,9 @@ export class Connection {
         if (payload.length === 0) this.sendAck(now); // else receiveData has ACKed
       }
     }
-    // Data past the window was dropped: say at once where the window is.
-    if (text.beyondWindow && !this.isClosed()) this.sendAck(now);
+    // Data past the window was dropped, or all of it was old: say at once
+    // where we are, so the peer stops retransmitting.
+    if ((text.beyondWindow || endsAtRcvNxt) && !this.isClosed()) this.sendAck(now);
   }
 
   /** RST with SEQ == RCV.NXT (RFC 5961 3.2, RFC 9293 3.10.7.4 second step). */
@@ -724,13 +724,13 @@ export class Connection {
   private receiveSyn(syn: Segment, now: number): void {
     this.irs = syn.seq;
     this.rcvNxt = seqAdd(syn.seq, 1);
-    this.rcvAdvRight = this.rcvNxt;
+    this.rcvWindow.offer(this.rcvNxt, 0);
     this.lastAckSent = this.rcvNxt;
     const o = syn.options;
     this.wsOk = this.cfg.windowScaling && o.wscale !== undefined;
     // RFC 7323 2.3: a shift above 14 is taken as 14.
     this.sndShift = this.wsOk ? Math.min(o.wscale ?? 0, 14) : 0;
-    this.rcvShift = this.wsOk ? this.cfg.windowShift : 0;
+    this.rcvWindow.shift = this.wsOk ? this.cfg.windowShift : 0;
     this.sackOk = this.cfg.sack && o.sackPermitted === true;
     if (this.cfg.timestamps && o.ts) this.ts.enable(o.ts.val, now);
     this.setPeerMss(o.mss ?? DEFAULT_PEER_MSS);
@@ -773,14 +773,13 @@ export class Connection {
 
   private deliver(bytes: Uint8Array): void {
     this.rcvNxt = seqAdd(this.rcvNxt, bytes.length);
-    this.unread += bytes.length;
+    this.rcvWindow.delivered(bytes.length);
     this.events.push({ type: 'data', bytes });
   }
 
   private receiveFin(now: number): void {
     this.rcvNxt = seqAdd(this.rcvNxt, 1);
-    // The FIN takes a sequence number but no buffer space: keep the window.
-    this.rcvAdvRight = seqAdd(this.rcvAdvRight, 1);
+    this.rcvWindow.finReceived();
     this.reassembly.clear();
     this.events.push({ type: 'peer-fin' });
     switch (this._state) {
@@ -810,6 +809,11 @@ export class Connection {
   }
 
   private transmit(now: number): void {
+    if (this.sndNxt === this.sndUna && now - this.lastSent > this.rtt.rto && !this.cc.inRecovery) {
+      // RFC 5681 4.1: after an idle period longer than the RTO, the ACK clock
+      // is gone; restart from at most the initial window (Linux does too).
+      this.cc.cwnd = Math.min(this.cc.cwnd, NewReno.initialWindow(this.sndMss));
+    }
     const sackRecovery = this.cc.inRecovery && this.sackOk;
     for (;;) {
       const dataEnd = seqAdd(this.dataSeq, this.sendBuf.length);
@@ -887,6 +891,7 @@ export class Connection {
     if (fin) flags |= FIN;
     if (len > 0 && end === dataEnd) flags |= PSH;
     this.emit(flags, seq, payload, now, sack);
+    this.lastSent = now;
     const next = fin ? seqAdd(end, 1) : end;
     if (seqLt(seq, this.sndNxt)) {
       this.rttSeq = undefined; // Karn: never time a retransmission
@@ -918,10 +923,10 @@ export class Connection {
   /** SYN-ACK: only the options the peer offered (RFC 7323 1.3, RFC 2018 2). */
   private sendSynAck(now: number): void {
     const options: SegmentOptions = { mss: this.cfg.mss };
-    if (this.wsOk) options.wscale = this.rcvShift;
+    if (this.wsOk) options.wscale = this.rcvWindow.shift;
     if (this.sackOk) options.sackPermitted = true;
     if (this.ts.enabled) options.ts = { val: this.ts.val(now), ecr: this.ts.recent };
-    this.rcvAdvRight = seqAdd(this.rcvNxt, Math.min(this.cfg.recvBufferSize, 0xffff));
+    this.rcvWindow.offer(this.rcvNxt, Math.min(this.cfg.recvBufferSize, 0xffff));
     this.emitRaw({
       seq: this.iss,
       ack: this.rcvNxt,
@@ -958,7 +963,7 @@ export class Connection {
       seq,
       ack: hasAck ? this.rcvNxt : 0,
       flags,
-      window: flags & RST ? 0 : this.advertiseWindow(),
+      window: flags & RST ? 0 : this.rcvWindow.advertise(this.rcvNxt, this.rcvMss),
       options,
       payload,
     });
@@ -971,30 +976,6 @@ export class Connection {
 
   private emitRaw(seg: Segment): void {
     this.out.push(seg);
-  }
-
-  /**
-   * The window field to send. The right edge moves right only in steps of at
-   * least min(buffer/2, MSS), the receiver's SWS avoidance of RFC 9293
-   * 3.8.6.2.2, and never moves left.
-   */
-  private advertiseWindow(): number {
-    const right = seqAdd(this.rcvNxt, Math.max(0, this.cfg.recvBufferSize - this.unread));
-    if (seqGt(right, this.rcvAdvRight) && seqSub(right, this.rcvAdvRight) >= this.swsThreshold()) {
-      this.rcvAdvRight = right;
-    }
-    if (seqLt(this.rcvAdvRight, this.rcvNxt)) this.rcvAdvRight = this.rcvNxt;
-    const wnd = seqSub(this.rcvAdvRight, this.rcvNxt);
-    return Math.min(wnd >>> this.rcvShift, 0xffff);
-  }
-
-  private swsThreshold(): number {
-    return Math.max(1, Math.min(Math.floor(this.cfg.recvBufferSize / 2), this.rcvMss));
-  }
-
-  /** RCV.WND: what the peer may send now, by our last advertisement. */
-  private rcvWnd(): number {
-    return Math.max(0, seqSub(this.rcvAdvRight, this.rcvNxt));
   }
 
   // ---------------------------------------------------------------- timers
@@ -1049,12 +1030,18 @@ export class Connection {
       return;
     }
     if (this.sndNxt === this.sndUna) return;
-    if (this.retries >= this.cfg.maxRetransmits) {
-      // Linux gives up silently here (tcp_write_err); no RST.
-      this.enterClosed('ETIMEDOUT');
-      return;
+    // A peer that shrank its window to zero under data in flight drops our
+    // retransmissions but still ACKs them: while it answers, they are
+    // window probes and do not count towards giving up (as Linux).
+    const windowProbe = this.sndWnd === 0 && now - this.lastReceived <= this.cfg.rtoMax;
+    if (!windowProbe) {
+      if (this.retries >= this.cfg.maxRetransmits) {
+        // Linux gives up silently here (tcp_write_err); no RST.
+        this.enterClosed('ETIMEDOUT');
+        return;
+      }
+      this.retries++;
     }
-    this.retries++;
     // RFC 6298 5.4-5.6 and RFC 5681 3.1: back off, restart from SND.UNA
     // with a one-segment window. SACK information is discarded (RFC 6675 5.1):
     // the receiver may have reneged.

@@ -3,21 +3,15 @@
 import { describe, expect, it } from 'vitest';
 import { addon } from '../../src/native.js';
 
-const t = addon.testing;
+import { DATA_HEX, LOCAL, PEER, SYN_HEX, rng as rng32 } from './fixtures.js';
 
-// A SYN as Linux sends it (MSS, SACK-permitted, TS, NOP, WS 7), built and
-// checksummed by scapy: IP checksum 0x9c60, TCP checksum 0xfdae.
-const SYN_HEX =
-  '02000000000102000000000208004500003c1234400040069c60c6120002c6120001' +
-  '9c4000501122334400000000a002faf0fdae0000020405b40402080a0001e2400000' +
-  '000001030307';
-// A data segment (PSH|ACK, NOP NOP TS, "hello, synwall\n"): 0x9c58 / 0xe178.
-const DATA_HEX =
-  '0200000000010200000000020800450000431235400040069c58c6120002c6120001' +
-  '9c40005011223345aabbccdd801801f6e17800000101080a0001e26c000000636865' +
-  '6c6c6f2c2073796e77616c6c0a';
-const PEER = 0xc6120002; // 198.18.0.2
-const LOCAL = 0xc6120001; // 198.18.0.1
+const t = addon.testing;
+// Uniform in [0, 1).
+const rng = (seed: number) => {
+  const r = rng32(seed);
+  return () => r() / 4294967296;
+};
+
 
 // Plain reference implementation, independent of the C++ one.
 function refSum(bytes: Uint8Array, init = 0): number {
@@ -36,17 +30,6 @@ function refTcpChecksum(saddr: number, daddr: number, seg: Uint8Array): number {
   return refChecksum(seg, pseudo);
 }
 
-// Deterministic PRNG so failures reproduce (mulberry32).
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function randomBytes(r: () => number, n: number): Buffer {
   const b = Buffer.alloc(n);
   for (let i = 0; i < n; i++) b[i] = Math.floor(r() * 256);

@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { addon } from '../../src/native.js';
 
+import { rng } from './fixtures.js';
+
 const t = addon.testing;
 
 const MSS_TABLE = [216, 536, 1200, 1360, 1400, 1440, 1452, 1460];
@@ -75,16 +77,6 @@ function validate(
     sport: c.syn.sport, dport: c.syn.dport, seq: (c.syn.clientIsn + 1) >>> 0,
     ack: (c.isn + 1) >>> 0, hasTs: c.syn.hasTs, tsEcr: c.tsVal, nowMs: c.syn.nowMs, ...over,
   });
-}
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return (x ^ (x >>> 14)) >>> 0;
-  };
 }
 
 describe('SipHash-2-4', () => {

@@ -4,24 +4,15 @@
 import { describe, expect, it } from 'vitest';
 import { addon } from '../../src/native.js';
 
+import { DATA_HEX, LOCAL, PEER, SYN_HEX } from './fixtures.js';
+
 const t = addon.testing;
 
-const LOCAL = 0xc6120001; // 198.18.0.1, "us"
-const PEER = 0xc6120002; // 198.18.0.2
 const OUR_MAC = '02:00:00:00:00:01';
 const PEER_MAC = '02:00:00:00:00:02';
 const F = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20, ECE: 0x40, CWR: 0x80 };
 const CSUM = { unknown: 0, partial: 1, valid: 2 };
 
-// Linux SYN captured/built by scapy (see checksum.test.ts).
-const SYN_HEX =
-  '02000000000102000000000208004500003c1234400040069c60c6120002c6120001' +
-  '9c4000501122334400000000a002faf0fdae0000020405b40402080a0001e2400000' +
-  '000001030307';
-const DATA_HEX =
-  '0200000000010200000000020800450000431235400040069c58c6120002c6120001' +
-  '9c40005011223345aabbccdd801801f6e17800000101080a0001e26c000000636865' +
-  '6c6c6f2c2073796e77616c6c0a';
 
 function refChecksum(bytes: Uint8Array, init = 0): number {
   let s = init;

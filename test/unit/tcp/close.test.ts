@@ -51,6 +51,17 @@ describe('active close', () => {
     h.expectSent([]);
   });
 
+  it('CLOSING -> TIME_WAIT on a retransmitted FIN whose ACK covers our FIN (as Linux)', () => {
+    const h = establishedClient();
+    h.conn.shutdown(h.now);
+    h.send({ seq: S1, ack: C1, flags: FIN | ACK, window: 65_535 });
+    expect(h.state).toBe('CLOSING');
+    h.poll();
+    h.send({ seq: S1, ack: C1 + 1, flags: FIN | ACK, window: 65_535 });
+    expect(h.state).toBe('TIME_WAIT');
+    h.expectSent([{ flags: ACK, seq: C1 + 1, ack: S1 + 1, window: 65_535 }]);
+  });
+
   it('retransmits the FIN with backoff until it is acknowledged', () => {
     const h = establishedClient();
     h.conn.shutdown(h.now); // t=10, RTO 200 ms

@@ -66,6 +66,25 @@ describe('retransmission timeout', () => {
   });
 });
 
+describe('a peer that shrinks its window to zero under data in flight', () => {
+  it('is probed by retransmissions that do not count while it answers, and dropped once it goes silent', () => {
+    const h = establishedClient(plain({ maxRetransmits: 2, rtoMax: 1000 }));
+    h.conn.write(text('hello'), h.now);
+    h.poll();
+    h.send({ seq: S1, ack: C1, flags: ACK, window: 0 });
+    for (let i = 0; i < 6; i++) {
+      const d = h.conn.nextTimerDeadline() as number;
+      h.advanceTo(d);
+      expect(h.segments().map((s) => s.seq)).toEqual([C1]);
+      h.send({ seq: S1, ack: C1, flags: ACK, window: 0 });
+    }
+    expect(h.state).toBe('ESTABLISHED');
+    h.advance(10_000);
+    expect(h.state).toBe('CLOSED');
+    expect(h.poll().events).toEqual([{ type: 'closed', reason: 'ETIMEDOUT' }]);
+  });
+});
+
 describe('fast retransmit and NewReno', () => {
   function fiveSegments() {
     const h = establishedClient(plain({ noDelay: true }), { options: { mss: 1000 } });
@@ -100,6 +119,25 @@ describe('fast retransmit and NewReno', () => {
     h.expectSent([{ flags: ACK, seq: C1 + 2000, ack: S1, window: 65_535, payload: pattern(1000, 2000) }]);
     h.send({ seq: S1, ack: C1 + 5000, flags: ACK, window: 65_535 });
     expect(h.conn.info()).toMatchObject({ cwnd: 1000 + 1000, ssthresh: 2500 }); // min(ssthresh, flight + SMSS)
+  });
+});
+
+describe('restart after idle (RFC 5681 4.1)', () => {
+  it('falls back to the initial window after an idle period longer than the RTO', () => {
+    const h = establishedClient(plain({ noDelay: true, sendBufferSize: 100_000 }));
+    h.conn.write(pattern(10 * 1460), h.now);
+    expect(h.segments().length).toBe(10);
+    h.send({ seq: S1, ack: C1 + 10 * 1460, flags: ACK, window: 65_535 });
+    expect(h.conn.info().cwnd).toBe(11 * 1460);
+    h.advance(100); // shorter than the RTO: the window stays
+    h.conn.write(pattern(1460), h.now);
+    h.send({ seq: S1, ack: C1 + 11 * 1460, flags: ACK, window: 65_535 });
+    h.poll();
+    const grown = h.conn.info().cwnd;
+    expect(grown).toBe(12 * 1460);
+    h.advance(1000);
+    h.conn.write(pattern(20 * 1460), h.now);
+    expect(h.segments().length).toBe(10);
   });
 });
 
