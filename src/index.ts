@@ -9,7 +9,9 @@ export {
   type FaultOptions,
   type SynCookieMode,
   type RxMode,
+  type AddressMode,
 } from './packet-engine.js';
 export { type SegmentRecord } from './records.js';
 export { ipv4ToNumber, numberToIpv4 } from './ipv4.js';
 export { TcpFlags } from './tcp-flags.js';
+export { FirewallError } from './firewall.js';

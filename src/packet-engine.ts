@@ -6,9 +6,11 @@ import { EventEmitter } from 'node:events';
 import { addon } from './native.js';
 import { ipv4ToNumber } from './ipv4.js';
 import { RecordReader, type SegmentRecord } from './records.js';
+import { InputDropRules } from './firewall.js';
 
 export type SynCookieMode = 'always' | 'auto' | 'never';
 export type RxMode = 'recvmmsg' | 'ring';
+export type AddressMode = 'owned' | 'shared';
 
 export interface PacketEngineOptions {
   /** Interface to open (in `netns` if given). */
@@ -19,9 +21,19 @@ export interface PacketEngineOptions {
   netns?: string;
   /** Receive path (default 'ring': TPACKET_V3 measured faster than recvmmsg, see bench/rx-path.ts). */
   rxMode?: RxMode;
-  /** 'owned' mode: answer ARP for `address` (default true). */
+  /**
+   * 'owned' (default): the kernel does not hold `address`; synwall answers ARP
+   * and RSTs segments to ports nobody listens on. 'shared': the kernel holds
+   * it too; synwall adds an nftables (or iptables) rule dropping inbound TCP
+   * to each listened port at INPUT (AF_PACKET still sees it) and removes it
+   * on close, and leaves ARP and other ports to the kernel.
+   */
+  addressMode?: AddressMode;
+  /** In 'shared' mode, add/remove the INPUT drop rules (default true). */
+  manageFirewall?: boolean;
+  /** Answer ARP for `address` (default: true when 'owned'). */
   answerArp?: boolean;
-  /** Answer segments to ports nobody listens on with RST (default true). */
+  /** Answer segments to ports nobody listens on with RST (default: true when 'owned'). */
   rstUnknownPorts?: boolean;
   /** Window shift offered in SYN-ACKs (0..14, default 7). */
   windowScale?: number;
@@ -125,6 +137,12 @@ interface NativeEngine {
 
 const MODE: Record<SynCookieMode, number> = { always: 1, auto: 2, never: 3 };
 
+// Rules of engines never closed are still removed when the process exits.
+const liveFirewalls = new Set<InputDropRules>();
+process.once('exit', () => {
+  for (const f of liveFirewalls) f.removeAll();
+});
+
 function checkInt(name: string, v: unknown, lo: number, hi: number): void {
   if (v === undefined) return;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
@@ -148,6 +166,10 @@ export function validateEngineOptions(o: PacketEngineOptions): void {
   if (o.rxMode !== undefined && o.rxMode !== 'recvmmsg' && o.rxMode !== 'ring') {
     throw new TypeError(`rxMode must be 'recvmmsg' or 'ring', got ${String(o.rxMode)}`);
   }
+  if (o.addressMode !== undefined && o.addressMode !== 'owned' && o.addressMode !== 'shared') {
+    throw new TypeError(`addressMode must be 'owned' or 'shared', got ${String(o.addressMode)}`);
+  }
+  checkBool('manageFirewall', o.manageFirewall);
   checkBool('answerArp', o.answerArp);
   checkBool('rstUnknownPorts', o.rstUnknownPorts);
   checkInt('windowScale', o.windowScale, 0, 14);
@@ -173,6 +195,7 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
   readonly localIp: number;
   private readonly native: NativeEngine;
   private readonly reader: RecordReader;
+  private readonly firewall: InputDropRules | undefined;
   private closed = false;
 
   constructor(options: PacketEngineOptions) {
@@ -181,6 +204,10 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
     this.address = options.address;
     this.localIp = ipv4ToNumber(options.address);
     this.reader = new RecordReader(options.ringBytes ?? 4 << 20);
+    const owned = (options.addressMode ?? 'owned') === 'owned';
+    if (!owned && (options.manageFirewall ?? true)) {
+      this.firewall = new InputDropRules({ netns: options.netns, address: options.address });
+    }
     const Engine = addon.Engine as new () => NativeEngine;
     this.native = new Engine();
     this.info = this.native.start({
@@ -188,8 +215,8 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
       netns: options.netns,
       localIp: this.localIp,
       rxMode: options.rxMode ?? 'ring',
-      answerArp: options.answerArp ?? true,
-      rstUnknown: options.rstUnknownPorts ?? true,
+      answerArp: options.answerArp ?? owned,
+      rstUnknown: options.rstUnknownPorts ?? owned,
       ourWscale: options.windowScale,
       synAckWindow: options.synAckWindow,
       maxFlows: options.maxFlows,
@@ -205,9 +232,14 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
   listen(port: number, mode: SynCookieMode = 'always'): void {
     checkInt('port', port, 1, 65535);
     if (!(mode in MODE)) throw new TypeError(`synCookies must be 'auto', 'always' or 'never', got ${String(mode)}`);
+    if (this.firewall) {
+      this.firewall.add(port);
+      liveFirewalls.add(this.firewall);
+    }
     this.native.setListener(port, MODE[mode]);
   }
 
+  /** Stops answering SYNs to `port` (a 'shared'-mode rule stays until close()). */
   unlisten(port: number): void {
     checkInt('port', port, 1, 65535);
     this.native.setListener(port, 0);
@@ -269,6 +301,10 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
     if (this.closed) return;
     this.closed = true;
     this.native.stop();
+    if (this.firewall) {
+      this.firewall.removeAll();
+      liveFirewalls.delete(this.firewall);
+    }
     this.drain();
   }
 

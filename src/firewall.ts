@@ -1,0 +1,117 @@
+// 'shared' address mode: the kernel holds the address too, so it would answer
+// every SYN synwall sees with a RST of its own (no socket of its own is
+// listening) or, worse, complete handshakes itself. A scoped rule drops
+// inbound TCP to synwall's ports at the INPUT hook; AF_PACKET sees frames
+// before netfilter, so synwall still gets them. One nftables table per engine,
+// named after the process, so rules are removed as a whole and a crashed
+// process's table is easy to spot (`nft list tables`). iptables is the
+// fallback where nft is missing.
+import { execFileSync } from 'node:child_process';
+
+export interface FirewallScope {
+  /** Network namespace to apply the rule in (name under /run/netns). */
+  netns?: string;
+  address: string;
+}
+
+export class FirewallError extends Error {
+  readonly code = 'EPERM';
+  constructor(message: string) {
+    super(message);
+    this.name = 'FirewallError';
+  }
+}
+
+let tableCounter = 0;
+
+function has(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Owns the INPUT drop rules for one engine's ports. */
+export class InputDropRules {
+  private readonly table = `synwall_${process.pid}_${tableCounter++}`;
+  private readonly ports = new Set<number>();
+  private readonly tool: 'nft' | 'iptables';
+  private created = false;
+
+  constructor(private readonly scope: FirewallScope) {
+    this.tool = has('nft') ? 'nft' : 'iptables';
+  }
+
+  /** The commands that add the rule for `port`, as a user would type them. */
+  commandsFor(port: number): string[][] {
+    const { address } = this.scope;
+    if (this.tool === 'iptables') {
+      return [['iptables', '-I', 'INPUT', '-d', address, '-p', 'tcp', '--dport', String(port), '-m', 'comment', '--comment', this.table, '-j', 'DROP']];
+    }
+    const cmds: string[][] = [];
+    if (!this.created) {
+      cmds.push(['nft', 'add', 'table', 'ip', this.table]);
+      // Priority -10: before the usual filter chains, so a distribution's
+      // own INPUT accept rules cannot let the SYN reach the kernel's TCP.
+      cmds.push(['nft', 'add', 'chain', 'ip', this.table, 'input', '{ type filter hook input priority -10 ; policy accept ; }']);
+    }
+    cmds.push(['nft', 'add', 'rule', 'ip', this.table, 'input', 'ip', 'daddr', address, 'tcp', 'dport', String(port), 'drop']);
+    return cmds;
+  }
+
+  add(port: number): void {
+    if (this.ports.has(port)) return;
+    const cmds = this.commandsFor(port);
+    for (const c of cmds) this.run(c, port);
+    this.created = true;
+    this.ports.add(port);
+  }
+
+  /** Removes every rule this object added. Never throws. */
+  removeAll(): void {
+    try {
+      if (this.tool === 'nft') {
+        if (this.created) this.exec(['nft', 'delete', 'table', 'ip', this.table]);
+      } else {
+        for (const port of this.ports) {
+          this.exec(['iptables', '-D', 'INPUT', '-d', this.scope.address, '-p', 'tcp', '--dport', String(port), '-m', 'comment', '--comment', this.table, '-j', 'DROP']);
+        }
+      }
+    } catch {
+      /* best effort: the namespace may already be gone */
+    }
+    this.ports.clear();
+    this.created = false;
+  }
+
+  private wrap(argv: string[]): string[] {
+    return this.scope.netns ? ['ip', 'netns', 'exec', this.scope.netns, ...argv] : argv;
+  }
+
+  private exec(argv: string[]): void {
+    const w = this.wrap(argv);
+    execFileSync(w[0], w.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+
+  private run(argv: string[], port: number): void {
+    try {
+      this.exec(argv);
+    } catch (e) {
+      const stderr = String((e as { stderr?: Buffer }).stderr ?? '');
+      const denied = /Operation not permitted|Permission denied|must be root/i.test(stderr);
+      const typed = this.commandsFor(port)
+        .map((c) => this.wrap(c).map((a) => (/[\s{};]/.test(a) ? `'${a}'` : a)).join(' '))
+        .join('\n  ');
+      if (denied) {
+        throw new FirewallError(
+          `synwall needs CAP_NET_ADMIN in 'shared' address mode to keep the kernel from answering port ${port}. ` +
+            `Run as root, grant it (sudo setcap cap_net_admin,cap_net_raw+ep "$(readlink -f "$(command -v node)")"), ` +
+            `or add the rule yourself and use addressMode 'shared' with manageFirewall: false:\n  ${typed}`,
+        );
+      }
+      throw new FirewallError(`adding the INPUT drop rule for port ${port} failed: ${stderr.trim()}\n  ${typed}`);
+    }
+  }
+}
