@@ -46,6 +46,9 @@ export interface SegmentRecord {
   ecn: boolean;
   /** For 'established': the window shift our SYN-ACK offered (0 if none). */
   ourWscale: number;
+  /** For 'established': our ISN (the cookie, SEG.ACK - 1) and the client's (SEG.SEQ - 1). */
+  iss?: number;
+  irs?: number;
   payload: Buffer;
 }
 
@@ -100,6 +103,9 @@ export class RecordReader {
     }
     const payloadLen = v.getUint16(off + 50, true);
     const start = off + RECORD_HEADER_LEN;
+    const seq = v.getUint32(off + 20, true);
+    const ack = v.getUint32(off + 24, true);
+    const established = type === RecordType.Established;
     return {
       type: type === RecordType.Established ? 'established' : type === RecordType.Syn ? 'syn' : 'segment',
       connId: v.getUint32(off + 4, true),
@@ -107,8 +113,10 @@ export class RecordReader {
       localAddress: v.getUint32(off + 12, true),
       remotePort: v.getUint16(off + 16, true),
       localPort: v.getUint16(off + 18, true),
-      seq: v.getUint32(off + 20, true),
-      ack: v.getUint32(off + 24, true),
+      seq,
+      ack,
+      iss: established ? (ack - 1) >>> 0 : undefined,
+      irs: established ? (seq - 1) >>> 0 : undefined,
       window: v.getUint16(off + 28, true),
       flags: v.getUint8(off + 3),
       mss: optBits & OPT_HAS_MSS ? v.getUint16(off + 32, true) : undefined,

@@ -70,8 +70,20 @@ describe('stateless SYN-cookie handshake over a veth', () => {
     expect(rec.sackPermitted).toBe(true);
     expect(rec.ts).toBeDefined();
     expect(rec.ourWscale).toBe(7);
-    // The ACK completes the handshake: SEG.ACK = ISS + 1.
+    // The ACK completes the handshake: SEG.ACK = ISS + 1, SEG.SEQ = IRS + 1.
     expect(rec.flags & 0x10).toBe(0x10);
+    expect(rec.iss).toBe((rec.ack - 1) >>> 0);
+    expect(rec.irs).toBe((rec.seq - 1) >>> 0);
+    // The SYN-ACK on the wire carried exactly that ISS, acking the client's ISN.
+    const synack = await net.peer.exec([
+      'tshark', '-r', pcap, '-o', 'tcp.relative_sequence_numbers:FALSE', '-Y', 'tcp.flags.syn==1 && tcp.flags.ack==1',
+      '-T', 'fields', '-e', 'tcp.seq', '-e', 'tcp.ack',
+    ]);
+    expect(synack.stdout.trim().split('\n')[0].split('\t').map(Number)).toEqual([rec.iss, (rec.irs! + 1) >>> 0]);
+    // The peer's veth has transmit checksum offload on: its frames arrive with
+    // partial checksums and are trusted through PACKET_AUXDATA, not dropped.
+    expect(engine.counters().checksumPartial).toBeGreaterThan(0);
+    expect(engine.counters().drops.tcp_checksum).toBe(0);
 
     const data = segments.find((s) => s.payload.length > 0);
     expect(data?.payload.toString()).toBe('hello synwall');
