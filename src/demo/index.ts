@@ -8,6 +8,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { writeFileSync } from 'node:fs';
+import { renderDemoChart, type DemoSample } from './chart.js';
+import { Dashboard } from './dashboard.js';
 import { createTestNetwork, type TestNetwork } from '../testing/index.js';
 import { PacketEngine } from '../packet-engine.js';
 import { TcpFlags } from '../tcp-flags.js';
@@ -34,7 +37,13 @@ function pct(values: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
-export async function runDemo(seconds: number): Promise<void> {
+export interface DemoOptions {
+  seconds: number;
+  /** Where to write the SVG chart of the run. */
+  chartPath: string;
+}
+
+export async function runDemo({ seconds, chartPath }: DemoOptions): Promise<DemoSample[]> {
   const floodStart = 2;
   const floodSeconds = Math.max(1, seconds - 4);
   const port = 8080;
@@ -70,17 +79,17 @@ export async function runDemo(seconds: number): Promise<void> {
 
     const loop = monitorEventLoopDelay({ resolution: 1 });
     loop.enable();
-    const header = 'time  SYN/s in  SYN-ACK/s out  cookies ok  cookies failed  clients ok/tried  client p99 ms  loop p99 ms';
-    console.log(header);
+    const dash = new Dashboard(process.stdout, seconds);
+    const samples: DemoSample[] = [];
     let prev = eng.counters();
     const all: number[] = [];
     let tried = 0;
     let ok = 0;
-    let floodProc: ReturnType<TestNetwork['peer']['spawn']> | undefined;
     for (let t = 1; t <= seconds; t++) {
       if (t === floodStart + 1) {
-        floodProc = net.peer.spawn(['nice', '-n', '10', 'timeout', String(floodSeconds), 'hping3', '-q', '-S', '--flood', '-a', '198.18.1.77', '-p', String(port), net.server.address]);
-        children.push(floodProc);
+        children.push(
+          net.peer.spawn(['nice', '-n', '10', 'timeout', String(floodSeconds), 'hping3', '-q', '-S', '--flood', '-a', '198.18.1.77', '-p', String(port), net.server.address]),
+        );
       }
       await new Promise((r) => setTimeout(r, 1000));
       const c = eng.counters();
@@ -88,11 +97,23 @@ export async function runDemo(seconds: number): Promise<void> {
       tried += tick.attempts;
       ok += tick.ok;
       all.push(...tick.lat);
-      console.log(
-        `${String(t).padStart(3)}s  ${String(c.syns - prev.syns).padStart(8)}  ${String(c.syncookiesSent - prev.syncookiesSent).padStart(13)}  ` +
-          `${String(c.syncookiesRecv - prev.syncookiesRecv).padStart(10)}  ${String(c.syncookiesFailed - prev.syncookiesFailed).padStart(14)}  ` +
-          `${`${tick.ok}/${tick.attempts}`.padStart(16)}  ${pct(tick.lat, 99).toFixed(2).padStart(13)}  ${(loop.percentile(99) / 1e6).toFixed(2).padStart(11)}`,
-      );
+      const sample: DemoSample = {
+        t,
+        synIn: c.syns - prev.syns,
+        synAckOut: c.syncookiesSent - prev.syncookiesSent,
+        cookiesOk: c.syncookiesRecv - prev.syncookiesRecv,
+        cookiesFailed: c.syncookiesFailed - prev.syncookiesFailed,
+        clientOk: tick.ok,
+        clientTried: tick.attempts,
+        clientP99Ms: pct(tick.lat, 99),
+        loopP99Ms: loop.percentile(99) / 1e6,
+        flooding: t > floodStart && t <= floodStart + floodSeconds,
+      };
+      samples.push(sample);
+      dash.update(sample, [
+        '',
+        `  live connections    ${String(eng.flowCount()).padStart(9)}     records to JS       ${String(c.establishedToJs + c.segmentsToJs).padStart(9)}`,
+      ]);
       loop.reset();
       prev = c;
     }
@@ -112,6 +133,9 @@ export async function runDemo(seconds: number): Promise<void> {
     console.log(`  legitimate clients            ${ok}/${tried} connected (${tried ? ((100 * ok) / tried).toFixed(2) : '0'}%), p99 ${pct(all, 99).toFixed(2)} ms`);
     const dropped = Object.entries(c.drops).filter(([, n]) => n > 0);
     console.log(`  frames dropped by the parser  ${dropped.length ? dropped.map(([k, n]) => `${k} ${n}`).join(', ') : 'none'}`);
+    writeFileSync(chartPath, renderDemoChart(samples, `synwall demo: ${seconds} s, hping3 SYN flood against ${net.server.address}:${port}`));
+    console.log(`  chart of the run              ${chartPath}`);
+    return samples;
   } finally {
     await cleanup();
   }
@@ -123,5 +147,7 @@ if (isMain) {
     console.error('synwall demo makes network namespaces: run it as root (CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_NET_RAW)');
     process.exit(1);
   }
-  await runDemo(arg('--seconds', 12));
+  const i = process.argv.indexOf('--chart');
+  const chartPath = path.resolve(i > 0 ? process.argv[i + 1] : 'synwall-demo.svg');
+  await runDemo({ seconds: arg('--seconds', 12), chartPath });
 }
