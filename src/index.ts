@@ -15,3 +15,16 @@ export { type SegmentRecord } from './records.js';
 export { ipv4ToNumber, numberToIpv4 } from './ipv4.js';
 export { TcpFlags } from './tcp-flags.js';
 export { FirewallError } from './firewall.js';
+export {
+  TcpStack,
+  StackListener,
+  StackConnection,
+  type TcpStackOptions,
+  type ConnectOptions,
+  type StackStats,
+  type ListenOptions,
+  type ListenerCounters,
+  type StackConnectionEvents,
+  type StackConnectionInfo,
+} from './stack/index.js';
+export { type TcpOptions, type CloseReason, type TcpState } from './tcp/index.js';
