@@ -72,6 +72,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
             InstanceMethod("removeFlow", &EngineWrap::RemoveFlow),
             InstanceMethod("flowCount", &EngineWrap::FlowCount),
             InstanceMethod("sendTcp", &EngineWrap::SendTcp),
+            InstanceMethod("sendArpRequest", &EngineWrap::SendArpRequest),
             InstanceMethod("setSecret", &EngineWrap::SetSecret),
             InstanceMethod("setClock", &EngineWrap::SetClock),
             InstanceMethod("tsClock", &EngineWrap::TsClock),
@@ -312,6 +313,12 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       return env.Undefined();
     }
     return Napi::Boolean::New(env, engine_.SendTcp(e));
+  }
+
+  Napi::Value SendArpRequest(const Napi::CallbackInfo& info) {
+    uint32_t ip = 0;
+    if (!Addr(info, 0, &ip)) return info.Env().Undefined();
+    return Napi::Boolean::New(info.Env(), engine_.SendArpRequest(ip));
   }
 
   Napi::Value SetSecret(const Napi::CallbackInfo& info) {

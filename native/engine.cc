@@ -180,7 +180,7 @@ const char* Engine::CounterName(Counter c) {
       "synsToJs",        "listenDrops",      "recordRingFull",
       "demuxFull",       "checksumPartial",  "checksumOffloaded",
       "framesTruncated", "kernelRingDrops",  "txErrors",
-      "faultDropped",
+      "faultDropped",    "arpRepliesToJs",
   };
   static_assert(sizeof kNames / sizeof kNames[0] == static_cast<size_t>(Counter::kCount),
                 "one name per counter");
@@ -196,12 +196,7 @@ void Engine::ReadCounters(uint64_t* counters, uint64_t* drops) {
     drops[i] = drops_[i].load(std::memory_order_relaxed);
 }
 
-bool Engine::SendTcp(TcpEmit seg) {
-  if (!running_.load()) return false;
-  memcpy(seg.src_mac, info_.mac, 6);
-  uint8_t frame[PacketSocket::kSlotBytes];
-  size_t len = EmitTcpFrame(seg, frame, sizeof frame);
-  if (len == 0) return false;
+bool Engine::SendFrameNow(const uint8_t* frame, size_t len) {
   std::lock_guard<std::mutex> g(tx_mu_);
   sockaddr_ll addr = {};
   addr.sll_family = AF_PACKET;
@@ -212,8 +207,24 @@ bool Engine::SendTcp(TcpEmit seg) {
     return false;
   }
   js_frames_out_.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+bool Engine::SendTcp(TcpEmit seg) {
+  if (!running_.load()) return false;
+  memcpy(seg.src_mac, info_.mac, 6);
+  uint8_t frame[PacketSocket::kSlotBytes];
+  size_t len = EmitTcpFrame(seg, frame, sizeof frame);
+  if (len == 0 || !SendFrameNow(frame, len)) return false;
   if (seg.flags & tcpflag::RST) Bump(Counter::kRstsSent);
   return true;
+}
+
+bool Engine::SendArpRequest(uint32_t target_ip) {
+  if (!running_.load()) return false;
+  uint8_t frame[64];
+  size_t len = EmitArpRequest(info_.mac, cfg_.socket.local_ip, target_ip, frame, sizeof frame);
+  return len != 0 && SendFrameNow(frame, len);
 }
 
 void Engine::Run() {
@@ -294,7 +305,13 @@ void Engine::ReleaseHeldFrame() {
 }
 
 void Engine::HandleArp(const ArpView& arp) {
-  if (arp.op != 1) return;  // replies only matter to active opens (JS)
+  if (arp.op == 2) {
+    // Only replies are handed over, never requests: an ARP request flood must
+    // not reach JS. Replies to us follow requests JS sent (or are gratuitous).
+    PushArpRecord(arp);
+    return;
+  }
+  if (arp.op != 1) return;
   Bump(Counter::kArpRequests);
   if (!cfg_.answer_arp) return;
   uint8_t* slot = sock_.TxSlot();
@@ -441,6 +458,23 @@ void Engine::Emit(const TcpEmit& e) {
   uint8_t* slot = sock_.TxSlot();
   size_t len = EmitTcpFrame(out, slot, PacketSocket::kSlotBytes);
   if (len) sock_.TxCommit(len);
+}
+
+void Engine::PushArpRecord(const ArpView& arp) {
+  size_t rec_len = 0;
+  uint8_t* p = ring_.Reserve(0, &rec_len);
+  if (!p) {
+    Bump(Counter::kRecordRingFull);
+    return;
+  }
+  RecordHeader h = {};
+  h.length = static_cast<uint16_t>(rec_len);
+  h.type = kRecordArp;
+  h.raddr = arp.sender_ip;
+  h.laddr = arp.target_ip;
+  memcpy(h.rmac, arp.sender_mac, 6);
+  memcpy(p, &h, sizeof h);
+  Bump(Counter::kArpRepliesToJs);
 }
 
 bool Engine::PushRecord(uint8_t type, uint32_t conn_id, const TcpSegmentView& s,

@@ -45,6 +45,7 @@ enum class Counter : uint8_t {
   kKernelRingDrops,
   kTxErrors,
   kFaultDropped,      // frames discarded by the fault injector
+  kArpRepliesToJs,    // ARP replies to us, handed over for active opens
   kCount
 };
 
@@ -87,6 +88,8 @@ class Engine {
 
   // Sends a segment built from JS (any thread but the I/O thread).
   bool SendTcp(TcpEmit seg);
+  // Asks who has target_ip (host order); the reply comes back as an ARP record.
+  bool SendArpRequest(uint32_t target_ip);
 
   void SetSecret(const CookieSecret& s);
   // ms >= 0 pins both the cookie clock and the timestamp clock; -1 = real.
@@ -116,6 +119,8 @@ class Engine {
   void SendReset(const TcpSegmentView& s);
   bool PushRecord(uint8_t type, uint32_t conn_id, const TcpSegmentView& s,
                   const CookieOptions* cookie);
+  void PushArpRecord(const ArpView& arp);
+  bool SendFrameNow(const uint8_t* frame, size_t len);
   void Emit(const TcpEmit& e);
   // Both threads count (the JS thread sends RSTs too), so increments are
   // atomic read-modify-writes; uncontended they cost a few nanoseconds.

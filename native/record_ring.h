@@ -21,6 +21,7 @@ enum RecordType : uint8_t {
   kRecordEstablished = 1,  // a SYN-cookie ACK validated; flow inserted
   kRecordSegment = 2,      // a segment of a flow in the demux set
   kRecordSyn = 3,          // a SYN for a stateful ('auto'/'never') listener
+  kRecordArp = 4,          // an ARP reply to us: raddr + rmac (active opens)
 };
 
 // Option bits in RecordHeader::opt_bits.

@@ -87,6 +87,7 @@ export interface EngineCounters {
   kernelRingDrops: number;
   txErrors: number;
   faultDropped: number;
+  arpRepliesToJs: number;
   /** Frames dropped by reason (malformed, not for us, ...). */
   drops: Record<string, number>;
 }
@@ -128,6 +129,7 @@ interface NativeEngine {
   removeFlow(raddr: number, rport: number, lport: number): boolean;
   flowCount(): number;
   sendTcp(seg: OutgoingSegment): boolean;
+  sendArpRequest(ip: number): boolean;
   setSecret(key: Buffer): void;
   setClock(ms: number): void;
   tsClock(): number;
@@ -183,10 +185,17 @@ export function validateEngineOptions(o: PacketEngineOptions): void {
   }
 }
 
+export interface ArpReply {
+  /** Sender's IPv4 address (host order) and MAC. */
+  address: number;
+  mac: Buffer;
+}
+
 export interface PacketEngineEvents {
   established: [SegmentRecord];
   segment: [SegmentRecord];
   syn: [SegmentRecord];
+  arp: [ArpReply];
 }
 
 export class PacketEngine extends EventEmitter<PacketEngineEvents> {
@@ -266,6 +275,11 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
     return this.native.sendTcp(segment);
   }
 
+  /** Broadcasts "who has `address`?"; the answer comes as an 'arp' event. */
+  requestArp(address: number): boolean {
+    return this.native.sendArpRequest(address);
+  }
+
   setCookieSecret(secret: Buffer): void {
     if (!Buffer.isBuffer(secret) || secret.length !== 16) throw new TypeError('cookieSecret must be a 16-byte Buffer');
     this.native.setSecret(secret);
@@ -310,7 +324,8 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
 
   private drain(): void {
     this.reader.drain((rec) => {
-      this.emit(rec.type, rec);
+      if (rec.type === 'arp') this.emit('arp', { address: rec.remoteAddress, mac: rec.remoteMac });
+      else this.emit(rec.type, rec);
     });
   }
 }

@@ -13,7 +13,15 @@ export const RecordType = {
   Established: 1,
   Segment: 2,
   Syn: 3,
+  Arp: 4,
 } as const;
+
+const RECORD_TYPE_NAMES: Record<number, SegmentRecord['type']> = {
+  [RecordType.Established]: 'established',
+  [RecordType.Segment]: 'segment',
+  [RecordType.Syn]: 'syn',
+  [RecordType.Arp]: 'arp',
+};
 
 const OPT_HAS_MSS = 1;
 const OPT_HAS_WSCALE = 2;
@@ -23,7 +31,8 @@ const OPT_ECN = 16;
 
 /** One segment as the native engine handed it over (numbers in host order). */
 export interface SegmentRecord {
-  type: 'established' | 'segment' | 'syn';
+  /** 'arp': an ARP reply to us (remoteAddress, remoteMac; the rest is zero). */
+  type: 'established' | 'segment' | 'syn' | 'arp';
   /** Demux id of the flow (0 for SYN records). */
   connId: number;
   remoteAddress: number;
@@ -107,7 +116,7 @@ export class RecordReader {
     const ack = v.getUint32(off + 24, true);
     const established = type === RecordType.Established;
     return {
-      type: type === RecordType.Established ? 'established' : type === RecordType.Syn ? 'syn' : 'segment',
+      type: RECORD_TYPE_NAMES[type] ?? 'segment',
       connId: v.getUint32(off + 4, true),
       remoteAddress: v.getUint32(off + 8, true),
       localAddress: v.getUint32(off + 12, true),

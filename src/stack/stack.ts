@@ -29,6 +29,7 @@ import { ConnectionTable, flowKey } from './connection-table.js';
 import { StackListener, type ListenOptions } from './listener.js';
 import { recordToSegment, segmentToOutgoing, type WireAddress } from './segment-mapping.js';
 import { StackConnection, type ConnectionHost } from './stack-connection.js';
+import { NeighbourCache, type NeighbourEngine, type NeighbourOptions } from './neighbours.js';
 
 /** The parts of PacketEngine the stack uses (a fake one serves unit tests). */
 export type StackPacketEngine = Pick<
@@ -36,6 +37,8 @@ export type StackPacketEngine = Pick<
   'localIp' | 'send' | 'addFlow' | 'removeFlow' | 'listen' | 'unlisten' | 'setSynQueueFull' | 'tsClock' | 'close'
 > & {
   readonly info: { readonly mss: number };
+  /** ARP for active opens without a given MAC (PacketEngine has it). */
+  requestArp?: NeighbourEngine['requestArp'];
   on<K extends keyof PacketEngineEvents>(event: K, listener: (...args: PacketEngineEvents[K]) => void): unknown;
   off<K extends keyof PacketEngineEvents>(event: K, listener: (...args: PacketEngineEvents[K]) => void): unknown;
 };
@@ -51,6 +54,14 @@ export interface TcpStackOptions {
   clock?: StackClock;
   /** Close the engine in close() (default: true when the stack made it). */
   ownsEngine?: boolean;
+  /** ARP retries and cache lifetime for dial(). */
+  neighbours?: NeighbourOptions;
+}
+
+export interface DialOptions {
+  /** Next hop for a remote address that is not on the link (its MAC is resolved instead). */
+  gateway?: string;
+  localPort?: number;
 }
 
 export interface ConnectOptions {
@@ -84,6 +95,8 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
   private nodeTimerDeadline: number | undefined;
   private armQueued = false;
   private closed = false;
+  private neighbours: NeighbourCache | undefined;
+  private readonly neighbourOptions: NeighbourOptions | undefined;
   private readonly onSynRecord = (rec: SegmentRecord): void => this.handleSyn(rec);
   private readonly onEstablishedRecord = (rec: SegmentRecord): void => this.handleCookie(rec);
   private readonly onSegmentRecord = (rec: SegmentRecord): void => this.handleSegment(rec);
@@ -107,6 +120,7 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
     this.clock = options.clock ?? monotonicClock(() => engine.tsClock());
     this.wheel = new TimingWheel({ tickMs: options.timerTickMs, slots: options.timerSlots, now: this.clock.now() });
     this.ownsEngine = options.ownsEngine ?? false;
+    this.neighbourOptions = options.neighbours;
     engine.on('syn', this.onSynRecord);
     engine.on('established', this.onEstablishedRecord);
     engine.on('segment', this.onSegmentRecord);
@@ -155,6 +169,28 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
     return sc;
   }
 
+  /**
+   * Active open that finds the next hop's MAC by ARP first (the remote
+   * address itself, or `gateway`); fails with EHOSTUNREACH when nobody answers.
+   */
+  async dial(remoteAddress: string, remotePort: number, options: DialOptions = {}): Promise<StackConnection> {
+    const hop = ipv4ToNumber(options.gateway ?? remoteAddress, options.gateway ? 'gateway' : 'remoteAddress');
+    const mac = await this.resolveMac(hop);
+    return this.connect(remoteAddress, remotePort, { remoteMac: mac, localPort: options.localPort });
+  }
+
+  /** The MAC of an on-link IPv4 address, by ARP (cached). */
+  resolveMac(address: number): Promise<Buffer> {
+    if (this.closed) return Promise.reject(new Error('the stack is closed'));
+    const engine = this.engine;
+    if (!engine.requestArp) return Promise.reject(new Error('this packet engine cannot send ARP requests'));
+    this.neighbours ??= new NeighbourCache(
+      { requestArp: (a) => engine.requestArp!(a), on: (e, l) => engine.on(e, l), off: (e, l) => engine.off(e, l) },
+      this.neighbourOptions,
+    );
+    return this.neighbours.resolve(address);
+  }
+
   /** Every connection in the table (any state but CLOSED). */
   connections(): StackConnection[] {
     return [...this.table.values()];
@@ -175,6 +211,7 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
     for (const l of [...this.listenersByPort.values()]) l.close();
     for (const sc of [...this.table.values()]) sc.abort();
     this.closed = true;
+    this.neighbours?.close();
     if (this.nodeTimer) clearTimeout(this.nodeTimer);
     this.nodeTimer = undefined;
     this.engine.off('syn', this.onSynRecord);
