@@ -50,6 +50,23 @@ bool GetString(const Napi::Object& o, const char* key, std::string* out) {
   return true;
 }
 
+// info[0] as an object, or a TypeError naming the call.
+bool ObjectArg(const Napi::CallbackInfo& info, const char* call, Napi::Object* out) {
+  if (info.Length() < 1 || !info[0].IsObject())
+    return ThrowType(info.Env(), std::string(call) + " needs an options object");
+  *out = info[0].As<Napi::Object>();
+  return true;
+}
+
+// A 6-byte Buffer property copied into mac, or a TypeError naming it.
+bool GetMac(const Napi::Object& o, const char* key, uint8_t mac[6]) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsBuffer() || v.As<Napi::Buffer<uint8_t>>().Length() != 6)
+    return ThrowType(o.Env(), std::string(key) + " must be a 6-byte Buffer");
+  memcpy(mac, v.As<Napi::Buffer<uint8_t>>().Data(), 6);
+  return true;
+}
+
 std::string MacString(const uint8_t* m) {
   char buf[18];
   snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
@@ -73,6 +90,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
             InstanceMethod("flowCount", &EngineWrap::FlowCount),
             InstanceMethod("sendTcp", &EngineWrap::SendTcp),
             InstanceMethod("sendArpRequest", &EngineWrap::SendArpRequest),
+            InstanceMethod("cookieReply", &EngineWrap::CookieReply),
             InstanceMethod("setSecret", &EngineWrap::SetSecret),
             InstanceMethod("setClock", &EngineWrap::SetClock),
             InstanceMethod("tsClock", &EngineWrap::TsClock),
@@ -100,11 +118,8 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       Napi::Error::New(env, "engine already started").ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    if (info.Length() < 1 || !info[0].IsObject()) {
-      ThrowType(env, "start(options) needs an options object");
-      return env.Undefined();
-    }
-    Napi::Object o = info[0].As<Napi::Object>();
+    Napi::Object o;
+    if (!ObjectArg(info, "start(options)", &o)) return env.Undefined();
     EngineConfig cfg;
     uint64_t ip = 0, wscale = cfg.our_wscale, win = cfg.syn_ack_window, flows = cfg.max_flows,
              period = cfg.cookie_period_ms, block_timeout = cfg.socket.ring_block_timeout_ms,
@@ -250,11 +265,8 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
 
   Napi::Value SendTcp(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (info.Length() < 1 || !info[0].IsObject()) {
-      ThrowType(env, "sendTcp(segment) needs an object");
-      return env.Undefined();
-    }
-    Napi::Object o = info[0].As<Napi::Object>();
+    Napi::Object o;
+    if (!ObjectArg(info, "sendTcp(segment)", &o)) return env.Undefined();
     TcpEmit e;
     uint64_t v[10] = {};
     const char* keys[] = {"saddr", "daddr", "sport", "dport", "seq", "ack", "flags", "window", "ttl", "ipId"};
@@ -272,12 +284,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     e.window = static_cast<uint16_t>(v[7]);
     e.ttl = static_cast<uint8_t>(v[8]);
     e.ip_id = static_cast<uint16_t>(v[9]);
-    Napi::Value mac = o.Get("dstMac");
-    if (!mac.IsBuffer() || mac.As<Napi::Buffer<uint8_t>>().Length() != 6) {
-      ThrowType(env, "dstMac must be a 6-byte Buffer");
-      return env.Undefined();
-    }
-    memcpy(e.dst_mac, mac.As<Napi::Buffer<uint8_t>>().Data(), 6);
+    if (!GetMac(o, "dstMac", e.dst_mac)) return env.Undefined();
     uint64_t mss = 0, ws = 0, tsv = 0, tse = 0;
     bool sack_ok = false;
     if (!GetUint(o, "mss", 0, 65535, &mss) || !GetUint(o, "wscale", 0, 14, &ws) ||
@@ -313,6 +320,36 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       return env.Undefined();
     }
     return Napi::Boolean::New(env, engine_.SendTcp(e));
+  }
+
+  Napi::Value CookieReply(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o;
+    if (!ObjectArg(info, "cookieReply(syn)", &o)) return env.Undefined();
+    uint64_t raddr = 0, laddr = 0, rport = 0, lport = 0, seq = 0, flags = 0, mss = 0, ws = 0, tsv = 0;
+    bool sack = false;
+    if (!GetUint(o, "raddr", 0, 0xFFFFFFFFu, &raddr) || !GetUint(o, "laddr", 0, 0xFFFFFFFFu, &laddr) ||
+        !GetUint(o, "rport", 1, 65535, &rport) || !GetUint(o, "lport", 1, 65535, &lport) ||
+        !GetUint(o, "seq", 0, 0xFFFFFFFFu, &seq) || !GetUint(o, "flags", 0, 255, &flags) ||
+        !GetUint(o, "mss", 0, 65535, &mss) || !GetUint(o, "wscale", 0, 255, &ws) ||
+        !GetUint(o, "tsVal", 0, 0xFFFFFFFFu, &tsv) || !GetBool(o, "sackPermitted", &sack))
+      return env.Undefined();
+    TcpSegmentView s;
+    if (!GetMac(o, "mac", s.src_mac)) return env.Undefined();
+    s.saddr = static_cast<uint32_t>(raddr);
+    s.daddr = static_cast<uint32_t>(laddr);
+    s.sport = static_cast<uint16_t>(rport);
+    s.dport = static_cast<uint16_t>(lport);
+    s.seq = static_cast<uint32_t>(seq);
+    s.flags = static_cast<uint8_t>(flags);
+    s.opt.has_mss = !o.Get("mss").IsUndefined();
+    s.opt.mss = static_cast<uint16_t>(mss);
+    s.opt.has_wscale = !o.Get("wscale").IsUndefined();
+    s.opt.wscale = static_cast<uint8_t>(ws);
+    s.opt.sack_permitted = sack;
+    s.opt.has_ts = !o.Get("tsVal").IsUndefined();
+    s.opt.ts_val = static_cast<uint32_t>(tsv);
+    return Napi::Boolean::New(env, engine_.CookieReply(s));
   }
 
   Napi::Value SendArpRequest(const Napi::CallbackInfo& info) {
@@ -360,11 +397,8 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
 
   Napi::Value SetFaults(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (info.Length() < 1 || !info[0].IsObject()) {
-      ThrowType(env, "setFaults(options) needs an object");
-      return env.Undefined();
-    }
-    Napi::Object o = info[0].As<Napi::Object>();
+    Napi::Object o;
+    if (!ObjectArg(info, "setFaults(options)", &o)) return env.Undefined();
     uint64_t seed = 1, drop = 0, dup = 0, reorder = 0;
     if (!GetUint(o, "seed", 0, 0xFFFFFFFFu, &seed) || !GetUint(o, "dropPerMille", 0, 1000, &drop) ||
         !GetUint(o, "duplicatePerMille", 0, 1000, &dup) ||

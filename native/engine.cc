@@ -220,6 +220,21 @@ bool Engine::SendTcp(TcpEmit seg) {
   return true;
 }
 
+bool Engine::CookieReply(const TcpSegmentView& syn) {
+  if (!running_.load()) return false;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    batch_now_ms_ = NowMs();
+    batch_ts_ = TsClock();
+    SendCookieSynAck(syn, listeners_[syn.dport]);
+  }
+  // The I/O thread flushes only after its next receive batch; this answer
+  // should not wait for one.
+  std::lock_guard<std::mutex> tg(tx_mu_);
+  Bump(Counter::kTxErrors, sock_.TxFlush());
+  return true;
+}
+
 bool Engine::SendArpRequest(uint32_t target_ip) {
   if (!running_.load()) return false;
   uint8_t frame[64];

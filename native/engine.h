@@ -88,6 +88,9 @@ class Engine {
 
   // Sends a segment built from JS (any thread but the I/O thread).
   bool SendTcp(TcpEmit seg);
+  // Answers a SYN that was handed to JS (a stateful listener) with a cookie
+  // SYN-ACK after all: it was on its way while the SYN queue filled up.
+  bool CookieReply(const TcpSegmentView& syn);
   // Asks who has target_ip (host order); the reply comes back as an ARP record.
   bool SendArpRequest(uint32_t target_ip);
 

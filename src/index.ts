@@ -28,3 +28,21 @@ export {
   type StackConnectionInfo,
 } from './stack/index.js';
 export { type TcpOptions, type CloseReason, type TcpState } from './tcp/index.js';
+export {
+  createServer,
+  connect,
+  createConnection,
+  Server,
+  Socket,
+  formatListing,
+  type ServerOptions,
+  type ServerEvents,
+  type DropInfo,
+  type SocketOptions,
+  type NetListenOptions,
+  type NetConnectOptions,
+  type EngineSelection,
+  type ServerStats,
+  type ConnectionListing,
+  type SystemError,
+} from './net/index.js';

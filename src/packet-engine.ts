@@ -130,6 +130,7 @@ interface NativeEngine {
   flowCount(): number;
   sendTcp(seg: OutgoingSegment): boolean;
   sendArpRequest(ip: number): boolean;
+  cookieReply(syn: Record<string, unknown>): boolean;
   setSecret(key: Buffer): void;
   setClock(ms: number): void;
   tsClock(): number;
@@ -273,6 +274,26 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
 
   send(segment: OutgoingSegment): boolean {
     return this.native.sendTcp(segment);
+  }
+
+  /**
+   * Answers a 'syn' record with a cookie SYN-ACK from native code: for a SYN
+   * that was already on its way to JS when the stateful SYN queue filled.
+   */
+  answerWithCookie(syn: SegmentRecord): boolean {
+    return this.native.cookieReply({
+      raddr: syn.remoteAddress,
+      laddr: syn.localAddress,
+      rport: syn.remotePort,
+      lport: syn.localPort,
+      seq: syn.seq,
+      flags: syn.flags,
+      mss: syn.mss,
+      wscale: syn.wscale,
+      sackPermitted: syn.sackPermitted,
+      tsVal: syn.ts?.val,
+      mac: syn.remoteMac,
+    });
   }
 
   /** Broadcasts "who has `address`?"; the answer comes as an 'arp' event. */

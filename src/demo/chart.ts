@@ -14,6 +14,8 @@ export interface DemoSample {
   clientP99Ms: number;
   loopP99Ms: number;
   flooding: boolean;
+  /** Connections the application accepted in this second. */
+  accepted?: number;
 }
 
 interface Series {

@@ -1,23 +1,31 @@
-"""Legitimate kernel TCP clients for the demo: connect in a loop for SECONDS,
-printing one JSON line per second (attempts, successes, latencies in ms).
-Each connection is closed with SO_LINGER 0 (a RST), so neither side keeps
-state once the handshake has been proven."""
-import json, socket, struct, sys, time
+"""Legitimate kernel TCP clients for the demo: HTTP/1.1 GETs with
+'Connection: close' in a loop for SECONDS at RATE per second, printing one
+JSON line per second (attempts, successes, latencies in ms of the whole
+request: connect, request, full response, server's FIN)."""
+import json, socket, sys, time
 
 host, port, seconds, rate = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+req = f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
 end = time.time() + seconds
 tick = time.time() + 1
 stats = {"attempts": 0, "ok": 0, "lat": []}
 while time.time() < end:
     t0 = time.time()
-    s = socket.socket()
-    s.settimeout(1.0)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     stats["attempts"] += 1
+    s = socket.socket()
+    s.settimeout(2.0)
     try:
         s.connect((host, port))
-        stats["ok"] += 1
-        stats["lat"].append((time.time() - t0) * 1000)
+        s.sendall(req)
+        resp = b""
+        while True:
+            b = s.recv(4096)
+            if not b:
+                break
+            resp += b
+        if resp.startswith(b"HTTP/1.1 200") and resp.endswith(b"synwall\n"):
+            stats["ok"] += 1
+            stats["lat"].append((time.time() - t0) * 1000)
     except OSError:
         pass
     finally:

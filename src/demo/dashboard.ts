@@ -15,7 +15,7 @@ export function plainLine(s: DemoSample): string {
   const ok = s.clientTried ? `${s.clientOk}/${s.clientTried}` : '-';
   return (
     `${String(s.t).padStart(3)}s ${s.flooding ? 'FLOOD' : '     '}  SYN/s in ${String(s.synIn).padStart(7)}  SYN-ACK/s out ${String(s.synAckOut).padStart(7)}  ` +
-    `cookies ok/failed ${s.cookiesOk}/${s.cookiesFailed}  clients ${ok.padStart(9)}  client p99 ${s.clientP99Ms.toFixed(2)} ms  loop p99 ${s.loopP99Ms.toFixed(2)} ms`
+    `cookies ok/failed ${s.cookiesOk}/${s.cookiesFailed}  accepted ${s.accepted ?? 0}  clients ${ok.padStart(9)}  client p99 ${s.clientP99Ms.toFixed(2)} ms  loop p99 ${s.loopP99Ms.toFixed(2)} ms`
   );
 }
 
@@ -28,6 +28,7 @@ export function dashboardBlock(s: DemoSample, total: number, extra: string[]): s
     `  cookies validated   ${String(s.cookiesOk).padStart(9)}     cookies failed      ${String(s.cookiesFailed).padStart(9)}`,
     `  clients ok/tried    ${`${s.clientOk}/${s.clientTried}`.padStart(9)}     success             ${pct.padStart(8)}%`,
     `  client p99          ${s.clientP99Ms.toFixed(2).padStart(6)} ms     event loop p99      ${s.loopP99Ms.toFixed(2).padStart(6)} ms`,
+    `  accepted/s          ${String(s.accepted ?? 0).padStart(9)}`,
     ...extra,
   ];
 }

@@ -1,29 +1,21 @@
-// `npm run demo`: synwall on its own test network. Legitimate Linux clients
-// keep connecting while hping3 floods the same port with spoofed SYNs; every
-// second a line shows what native code answered and how the real clients
-// fared. This is the handshake-level demo (the full TCP engine and the HTTP
-// server land with later work): it proves that the flood is absorbed in
-// native code and real clients still get through.
+// `npm run demo` / `synwall demo`: an ordinary http.Server on synwall, on its
+// own test network. Legitimate Linux clients keep making HTTP requests while
+// hping3 floods the same port with spoofed SYNs; the dashboard shows what
+// native code answered, what the application accepted, how the real clients
+// fared and how free the event loop stayed.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { writeFileSync } from 'node:fs';
+import { realpathSync, writeFileSync } from 'node:fs';
 import { renderDemoChart, type DemoSample } from './chart.js';
 import { Dashboard } from './dashboard.js';
+import http from 'node:http';
 import { createTestNetwork, type TestNetwork } from '../testing/index.js';
-import { PacketEngine } from '../packet-engine.js';
-import { TcpFlags } from '../tcp-flags.js';
+import { createServer, type Server } from '../net/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLIENTS_PY = path.join(root, 'src', 'demo', 'clients.py');
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const v = i > 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isFinite(v) || v <= 0) throw new TypeError(`${name} must be a positive number`);
-  return v;
-}
 
 interface ClientTick {
   attempts: number;
@@ -48,11 +40,11 @@ export async function runDemo({ seconds, chartPath }: DemoOptions): Promise<Demo
   const floodSeconds = Math.max(1, seconds - 4);
   const port = 8080;
   let net: TestNetwork | undefined;
-  let engine: PacketEngine | undefined;
+  let server: Server | undefined;
   const children: Array<{ kill(sig?: NodeJS.Signals): boolean }> = [];
   const cleanup = async () => {
     for (const c of children) c.kill('SIGKILL');
-    engine?.close();
+    if (server?.listening) await new Promise<void>((r) => server!.close(() => r()));
     await net?.destroy();
   };
   process.once('SIGINT', () => {
@@ -61,14 +53,31 @@ export async function runDemo({ seconds, chartPath }: DemoOptions): Promise<Demo
   });
   try {
     net = await createTestNetwork();
-    engine = new PacketEngine({ interface: net.server.ifname, netns: net.server.ns, address: net.server.address });
-    engine.listen(port, 'always');
-    const eng = engine;
-    // No TCP engine yet: forget a connection when its client resets it.
-    eng.on('segment', (r) => {
-      if (r.flags & TcpFlags.RST) eng.removeFlow(r.remoteAddress, r.remotePort, r.localPort);
+    const hs = http.createServer((_req, res) => {
+      res.setHeader('content-type', 'text/plain');
+      res.end('hello from synwall\n');
     });
-    console.log(`synwall demo: ${net.server.address}:${port} on ${net.server.ifname} (netns ${net.server.ns}), peer ${net.peer.address}`);
+    let accepted = 0;
+    const srv = createServer((socket) => {
+      accepted++;
+      hs.emit('connection', socket);
+    });
+    server = srv;
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(
+        // A short MSL keeps the TIME_WAIT population of a 12 s demo small.
+        { interface: net!.server.ifname, netns: net!.server.ns, address: net!.server.address, port, synCookies: 'auto', tcp: { msl: 2000 } },
+        () => resolve(),
+      );
+    });
+    const counters = () => {
+      const st = srv.stats();
+      // SYN-ACKs out: native cookie ones plus the stateful ones JS sent for
+      // SYN_RCVD connections ('auto' below the backlog).
+      return { ...st.engine, synAcks: st.engine.syncookiesSent + (st.PassiveOpens - st.SyncookiesRecv) };
+    };
+    console.log(`synwall demo: http.Server on synwall at ${net.server.address}:${port} on ${net.server.ifname} (netns ${net.server.ns}), peer ${net.peer.address}`);
     console.log(`legitimate clients for ${seconds} s; hping3 SYN flood from spoofed 198.18.1.77 between ${floodStart} s and ${floodStart + floodSeconds} s\n`);
 
     const clients = net.peer.spawn(['/usr/bin/python3', CLIENTS_PY, net.server.address, String(port), String(seconds), '200']);
@@ -81,7 +90,8 @@ export async function runDemo({ seconds, chartPath }: DemoOptions): Promise<Demo
     loop.enable();
     const dash = new Dashboard(process.stdout, seconds);
     const samples: DemoSample[] = [];
-    let prev = eng.counters();
+    let prev = counters();
+    let prevAccepted = 0;
     const all: number[] = [];
     let tried = 0;
     let ok = 0;
@@ -92,7 +102,7 @@ export async function runDemo({ seconds, chartPath }: DemoOptions): Promise<Demo
         );
       }
       await new Promise((r) => setTimeout(r, 1000));
-      const c = eng.counters();
+      const c = counters();
       const tick = ticks.shift() ?? { attempts: 0, ok: 0, lat: [] };
       tried += tick.attempts;
       ok += tick.ok;
@@ -100,7 +110,7 @@ export async function runDemo({ seconds, chartPath }: DemoOptions): Promise<Demo
       const sample: DemoSample = {
         t,
         synIn: c.syns - prev.syns,
-        synAckOut: c.syncookiesSent - prev.syncookiesSent,
+        synAckOut: c.synAcks - prev.synAcks,
         cookiesOk: c.syncookiesRecv - prev.syncookiesRecv,
         cookiesFailed: c.syncookiesFailed - prev.syncookiesFailed,
         clientOk: tick.ok,
@@ -108,11 +118,14 @@ export async function runDemo({ seconds, chartPath }: DemoOptions): Promise<Demo
         clientP99Ms: pct(tick.lat, 99),
         loopP99Ms: loop.percentile(99) / 1e6,
         flooding: t > floodStart && t <= floodStart + floodSeconds,
+        accepted: accepted - prevAccepted,
       };
+      prevAccepted = accepted;
+      const states = new Map<string, number>();
+      for (const l of srv.connections()) states.set(l.state, (states.get(l.state) ?? 0) + 1);
       samples.push(sample);
       dash.update(sample, [
-        '',
-        `  live connections    ${String(eng.flowCount()).padStart(9)}     records to JS       ${String(c.establishedToJs + c.segmentsToJs).padStart(9)}`,
+        `  connections by state  ${[...states].map(([k, n]) => `${k} ${n}`).join('  ') || 'none'}`,
       ]);
       loop.reset();
       prev = c;
@@ -123,13 +136,14 @@ export async function runDemo({ seconds, chartPath }: DemoOptions): Promise<Demo
       ok += t.ok;
       all.push(...t.lat);
     }
-    const c = eng.counters();
+    const c = counters();
     console.log('\nsummary');
     console.log(`  SYNs read by synwall          ${c.syns}`);
     console.log(`  cookie SYN-ACKs sent          ${c.syncookiesSent}`);
     console.log(`  cookies validated / failed    ${c.syncookiesRecv} / ${c.syncookiesFailed}`);
     console.log(`  kernel ring drops             ${c.kernelRingDrops}`);
-    console.log(`  records handed to JS          ${c.establishedToJs + c.segmentsToJs} (established + segments of real clients only)`);
+    console.log(`  connections accepted by http  ${accepted}`);
+    console.log(`  records handed to JS          ${c.establishedToJs + c.segmentsToJs + c.synsToJs} (handshakes and segments of real connections only)`);
     console.log(`  legitimate clients            ${ok}/${tried} connected (${tried ? ((100 * ok) / tried).toFixed(2) : '0'}%), p99 ${pct(all, 99).toFixed(2)} ms`);
     const dropped = Object.entries(c.drops).filter(([, n]) => n > 0);
     console.log(`  frames dropped by the parser  ${dropped.length ? dropped.map(([k, n]) => `${k} ${n}`).join(', ') : 'none'}`);
@@ -141,13 +155,9 @@ export async function runDemo({ seconds, chartPath }: DemoOptions): Promise<Demo
   }
 }
 
-const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+// Through an npm bin link argv[1] is the link, so compare real paths.
+const isMain = process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
 if (isMain) {
-  if (process.getuid?.() !== 0) {
-    console.error('synwall demo makes network namespaces: run it as root (CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_NET_RAW)');
-    process.exit(1);
-  }
-  const i = process.argv.indexOf('--chart');
-  const chartPath = path.resolve(i > 0 ? process.argv[i + 1] : 'synwall-demo.svg');
-  await runDemo({ seconds: arg('--seconds', 12), chartPath });
+  const { main } = await import('../cli/index.js');
+  process.exitCode = await main(['demo', ...process.argv.slice(2)]);
 }

@@ -35,6 +35,8 @@ export interface ListenerCounters {
   synsQueued: number;
   /** SYNs dropped here: SYN queue or accept queue full, or no room in native demux. */
   synsDropped: number;
+  /** SYNs that reached JS as the SYN queue filled and were answered with a native cookie instead ('auto'). */
+  synsAnsweredWithCookie: number;
   /** Final ACKs (stateful or cookie) dropped because the accept queue was full. */
   acceptQueueOverflows: number;
   /** Connections born from a validated cookie ACK. */
@@ -56,6 +58,7 @@ export class StackListener extends EventEmitter<ListenerEvents> {
   readonly counters: ListenerCounters = {
     synsQueued: 0,
     synsDropped: 0,
+    synsAnsweredWithCookie: 0,
     acceptQueueOverflows: 0,
     cookieConnections: 0,
     accepted: 0,

@@ -131,8 +131,9 @@ export class StackConnection extends EventEmitter<StackConnectionEvents> {
     this.host.service(this);
   }
 
-  setKeepAlive(enable = true): void {
-    this.conn.setKeepAlive(enable, this.host.now());
+  /** `idle` (ms, > 0): idle time before the first probe for this connection (default: the stack's keepAliveIdle). */
+  setKeepAlive(enable = true, idle?: number): void {
+    this.conn.setKeepAlive(enable, this.host.now(), idle);
     this.host.service(this);
   }
 

@@ -39,6 +39,8 @@ export type StackPacketEngine = Pick<
   readonly info: { readonly mss: number };
   /** ARP for active opens without a given MAC (PacketEngine has it). */
   requestArp?: NeighbourEngine['requestArp'];
+  /** Cookie SYN-ACK from native code for a SYN the full SYN queue cannot take (PacketEngine has it). */
+  answerWithCookie?: (syn: SegmentRecord) => boolean;
   on<K extends keyof PacketEngineEvents>(event: K, listener: (...args: PacketEngineEvents[K]) => void): unknown;
   off<K extends keyof PacketEngineEvents>(event: K, listener: (...args: PacketEngineEvents[K]) => void): unknown;
 };
@@ -235,8 +237,14 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
     }
     if (!listener || listener.isClosed) return;
     if (!listener.canQueueSyn()) {
-      // SYN queue full (native has been told and will use cookies or drop from
-      // now on; this SYN was already on its way) or accept queue full.
+      // SYN queue full: native has been told and answers with cookies (or
+      // drops) from now on, but this SYN was already on its way. In 'auto'
+      // it still gets a cookie, so a real client is not left waiting for its
+      // SYN retransmission. A full accept queue drops it, as Linux does.
+      if (listener.mode === 'auto' && !listener.acceptQueueFull && this.engine.answerWithCookie?.(rec)) {
+        listener.counters.synsAnsweredWithCookie++;
+        return;
+      }
       listener.counters.synsDropped++;
       return;
     }

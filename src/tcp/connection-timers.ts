@@ -55,6 +55,16 @@ export class ConnectionTimers {
     return min;
   }
 
+  /** The earliest armed timer with its deadline, or undefined. */
+  earliest(): { kind: TimerKind; deadline: number } | undefined {
+    let best: { kind: TimerKind; deadline: number } | undefined;
+    for (const k of TIMER_KINDS) {
+      const d = this.deadlines[k];
+      if (d !== undefined && (best === undefined || d < best.deadline)) best = { kind: k, deadline: d };
+    }
+    return best;
+  }
+
   /** Is this timer armed and due at `now`? */
   due(kind: TimerKind, now: number): boolean {
     const d = this.deadlines[kind];

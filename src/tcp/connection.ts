@@ -8,7 +8,7 @@
  */
 import { segmentAcceptable, trimToWindow } from './acceptability.js';
 import { ChallengeAckLimiter } from './challenge-ack.js';
-import { ConnectionTimers } from './connection-timers.js';
+import { ConnectionTimers, type TimerKind } from './connection-timers.js';
 import { NewReno } from './congestion.js';
 import type { CloseReason, ConnectionEvent } from './events.js';
 import { defaultIsnGenerator } from './isn.js';
@@ -85,6 +85,12 @@ export interface ConnectionInfo {
   sack: boolean;
   sndShift: number;
   rcvShift: number;
+  /** Segments of data or FIN sent again (RTO, fast retransmit, SACK holes). */
+  retransmits: number;
+  /** The earliest armed timer and its deadline (in the caller's clock), as netstat's timer column. */
+  timer: { kind: TimerKind; deadline: number } | undefined;
+  /** Unanswered keepalive probes so far. */
+  keepAliveProbesSent: number;
 }
 
 export class Connection {
@@ -154,6 +160,9 @@ export class Connection {
   private persistProbes = 0;
   private keepAlive: boolean;
   private keepAliveProbesSent = 0;
+  /** Per-connection keepalive idle time (setKeepAlive's initialDelay), else the config's. */
+  private keepAliveIdle: number;
+  private retransmits = 0;
   private lastReceived: number;
   /** When data or a FIN was last sent, for the RFC 5681 4.1 idle restart. */
   private lastSent: number;
@@ -187,6 +196,7 @@ export class Connection {
     this.cc = new NewReno(this.sndMss, this.iss);
     this.rcvMss = Math.min(DEFAULT_PEER_MSS, cfg.mss);
     this.keepAlive = cfg.keepAlive;
+    this.keepAliveIdle = cfg.keepAliveIdle;
     this.noDelay = cfg.noDelay;
     this.passive = passive;
     this.lastReceived = now;
@@ -308,6 +318,9 @@ export class Connection {
       sack: this.sackOk,
       sndShift: this.sndShift,
       rcvShift: this.rcvWindow.shift,
+      retransmits: this.retransmits,
+      timer: this.timers.earliest(),
+      keepAliveProbesSent: this.keepAliveProbesSent,
     };
   }
 
@@ -401,8 +414,12 @@ export class Connection {
     if (noDelay) this.output(now);
   }
 
-  /** Turn keepalive on or off (RFC 1122 4.2.3.6); idle time from the config. */
-  setKeepAlive(enable: boolean, now: number): void {
+  /**
+   * Turn keepalive on or off (RFC 1122 4.2.3.6). `idle` (ms, > 0) replaces the
+   * config's keepAliveIdle for this connection, like net's initialDelay.
+   */
+  setKeepAlive(enable: boolean, now: number, idle?: number): void {
+    if (idle !== undefined && idle > 0) this.keepAliveIdle = idle;
     this.keepAlive = enable;
     if (enable) this.armKeepAlive(now);
     else this.timers.cancel('keepAlive');
@@ -894,6 +911,7 @@ export class Connection {
     this.lastSent = now;
     const next = fin ? seqAdd(end, 1) : end;
     if (seqLt(seq, this.sndNxt)) {
+      this.retransmits++;
       this.rttSeq = undefined; // Karn: never time a retransmission
     } else if (!this.ts.enabled && this.rttSeq === undefined && len > 0) {
       this.rttSeq = seq;
@@ -1085,15 +1103,15 @@ export class Connection {
     if (!this.keepAlive) return;
     const s = this._state;
     if (s === 'ESTABLISHED' || s === 'CLOSE_WAIT' || s === 'FIN_WAIT_1' || s === 'FIN_WAIT_2') {
-      this.timers.set('keepAlive', Math.max(now, this.lastReceived + this.cfg.keepAliveIdle));
+      this.timers.set('keepAlive', Math.max(now, this.lastReceived + this.keepAliveIdle));
     }
   }
 
   /** RFC 1122 4.2.3.6. The deadline is lazy: arrivals only update lastReceived. */
   private onKeepAliveTimeout(now: number): void {
     const idle = now - this.lastReceived;
-    if (this.keepAliveProbesSent === 0 && idle < this.cfg.keepAliveIdle) {
-      this.timers.set('keepAlive', this.lastReceived + this.cfg.keepAliveIdle);
+    if (this.keepAliveProbesSent === 0 && idle < this.keepAliveIdle) {
+      this.timers.set('keepAlive', this.lastReceived + this.keepAliveIdle);
       return;
     }
     if (this.sndNxt !== this.sndUna || seqLt(this.sndCur, seqAdd(this.dataSeq, this.sendBuf.length))) {
