@@ -65,6 +65,19 @@ describe('net API lifecycle', () => {
     }
   });
 
+  it('an unref()ed listening server does not keep the process alive (the child above is the control)', async () => {
+    const { p, r } = start([], { interface: net.server.ifname, netns: net.server.ns, address: net.server.address, port: 8091, unref: true });
+    try {
+      await until(() => r.code !== undefined, 20_000, 'the unref()ed child to exit');
+      expect(r.out).toContain('listening');
+      expect(r.out).not.toMatch(/"closed"/);
+      expect(r.code).toBe(0);
+      expect(r.err).toBe('');
+    } finally {
+      if (r.code === undefined) p.kill('SIGKILL');
+    }
+  });
+
   it("without CAP_NET_RAW, listen() emits 'error' naming the capability, and the process still exits", async () => {
     const { r } = start(['setpriv', '--bounding-set', '-net_raw', '--inh-caps', '-net_raw'], {
       interface: net.server.ifname,
