@@ -224,17 +224,22 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
 
   // ---------------------------------------------------------------- records in
 
+  /**
+   * A 'syn' or 'established' record for a 4-tuple that already has a
+   * connection: cannot happen (table entries are in the demux set, so native
+   * sends 'segment'), but if it does the connection's own rules apply.
+   */
+  private toExisting(rec: SegmentRecord): boolean {
+    const existing = this.table.get(flowKey(rec.remoteAddress, rec.remotePort, rec.localPort));
+    if (!existing) return false;
+    existing.conn.onSegment(recordToSegment(rec), this.clock.now());
+    this.service(existing);
+    return true;
+  }
+
   private handleSyn(rec: SegmentRecord): void {
     const listener = this.listenersByPort.get(rec.localPort);
-    const key = flowKey(rec.remoteAddress, rec.remotePort, rec.localPort);
-    const existing = this.table.get(key);
-    if (existing) {
-      // Cannot happen (table entries are always in the demux set, so native
-      // sends 'segment'), but if it does the connection's own rules apply.
-      existing.conn.onSegment(recordToSegment(rec), this.clock.now());
-      this.service(existing);
-      return;
-    }
+    if (this.toExisting(rec)) return;
     if (!listener || listener.isClosed) return;
     if (!listener.canQueueSyn()) {
       // SYN queue full: native has been told and answers with cookies (or
@@ -260,13 +265,7 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
   }
 
   private handleCookie(rec: SegmentRecord): void {
-    const key = flowKey(rec.remoteAddress, rec.remotePort, rec.localPort);
-    const existing = this.table.get(key);
-    if (existing) {
-      existing.conn.onSegment(recordToSegment(rec), this.clock.now());
-      this.service(existing);
-      return;
-    }
+    if (this.toExisting(rec)) return;
     const listener = this.listenersByPort.get(rec.localPort);
     if (!listener || listener.isClosed || listener.acceptQueueFull) {
       // Linux drops the final ACK when the accept queue is full; the client's

@@ -9,17 +9,12 @@ import type { TcpConfig } from '../../../src/tcp/options.js';
 import { flagNames, type Segment } from '../../../src/tcp/segment.js';
 import { TimingWheel, type TimerHandle } from '../../../src/tcp/timing-wheel.js';
 import { CLIENT, SERVER, config } from './helpers.js';
+import { rng } from '../fixtures.js';
 
-/** mulberry32: a small seeded PRNG, good enough to pick faults. */
+/** Seeded PRNG in [0, 1), good enough to pick faults (the unit tests' mulberry32). */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = rng(seed);
+  return () => next() / 4294967296;
 }
 
 export interface LinkFaults {
