@@ -3,6 +3,10 @@
 // crosses this boundary (built with NAPI_DISABLE_CPP_EXCEPTIONS).
 #include <napi.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <cstring>
 #include <memory>
 #include <string>
@@ -88,6 +92,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
             InstanceMethod("addFlow", &EngineWrap::AddFlow),
             InstanceMethod("removeFlow", &EngineWrap::RemoveFlow),
             InstanceMethod("flowCount", &EngineWrap::FlowCount),
+            InstanceMethod("expectHandoff", &EngineWrap::ExpectHandoff),
             InstanceMethod("sendTcp", &EngineWrap::SendTcp),
             InstanceMethod("sendArpRequest", &EngineWrap::SendArpRequest),
             InstanceMethod("cookieReply", &EngineWrap::CookieReply),
@@ -233,7 +238,9 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       ThrowType(info.Env(), "mode must be 0 (none), 1 (always), 2 (auto) or 3 (never)");
       return info.Env().Undefined();
     }
-    return Napi::Boolean::New(info.Env(), engine_.SetListener(port, static_cast<ListenMode>(mode)));
+    const bool kernel = info.Length() > 2 && info[2].ToBoolean().Value();
+    return Napi::Boolean::New(info.Env(),
+                              engine_.SetListener(port, static_cast<ListenMode>(mode), kernel));
   }
 
   Napi::Value SetSynQueueFull(const Napi::CallbackInfo& info) {
@@ -249,6 +256,39 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     if (!Addr(info, 0, &raddr) || !Port(info, 1, &rport) || !Port(info, 2, &lport))
       return info.Env().Undefined();
     return Napi::Number::New(info.Env(), engine_.AddFlow(raddr, rport, lport));
+  }
+
+  // expectHandoff({ raddr, rport, lport, iss, irs, mss, wscale?, ourWscale,
+  // sackPermitted, timestamps, window }): see Engine::ExpectHandoff.
+  Napi::Value ExpectHandoff(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o;
+    if (!ObjectArg(info, "expectHandoff(options)", &o)) return env.Undefined();
+    uint64_t raddr = 0, rport = 0, lport = 0, iss = 0, irs = 0, mss = 536, wscale = 0xFF,
+             our_wscale = 0, window = 0;
+    bool sack = false, ts = false;
+    if (!GetUint(o, "raddr", 0, 0xFFFFFFFFu, &raddr) || !GetUint(o, "rport", 1, 65535, &rport) ||
+        !GetUint(o, "lport", 1, 65535, &lport) || !GetUint(o, "iss", 0, 0xFFFFFFFFu, &iss) ||
+        !GetUint(o, "irs", 0, 0xFFFFFFFFu, &irs) || !GetUint(o, "mss", 1, 65535, &mss) ||
+        !GetUint(o, "wscale", 0, 0xFF, &wscale) || !GetUint(o, "ourWscale", 0, 14, &our_wscale) ||
+        !GetUint(o, "window", 0, 0xFFFFFFFFu, &window) ||
+        !GetBool(o, "sackPermitted", &sack) || !GetBool(o, "timestamps", &ts))
+      return env.Undefined();
+    HandoffParams p;
+    p.laddr = engine_.local_ip();
+    p.raddr = static_cast<uint32_t>(raddr);
+    p.rport = static_cast<uint16_t>(rport);
+    p.lport = static_cast<uint16_t>(lport);
+    p.iss = static_cast<uint32_t>(iss);
+    p.irs = static_cast<uint32_t>(irs);
+    p.mss = static_cast<uint16_t>(mss);
+    p.has_wscale = wscale <= 14;
+    p.snd_wscale = p.has_wscale ? static_cast<uint8_t>(wscale) : 0;
+    p.rcv_wscale = p.has_wscale ? static_cast<uint8_t>(our_wscale) : 0;
+    p.sack_permitted = sack;
+    p.has_ts = ts;
+    p.rcv_wnd = static_cast<uint32_t>(window);
+    return Napi::Boolean::New(env, engine_.ExpectHandoff(p));
   }
 
   Napi::Value RemoveFlow(const Napi::CallbackInfo& info) {
@@ -384,7 +424,8 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     Napi::Env env = info.Env();
     uint64_t c[static_cast<size_t>(Counter::kCount)];
     uint64_t d[static_cast<size_t>(Drop::kCount)];
-    engine_.ReadCounters(c, d);
+    uint64_t h[static_cast<size_t>(HandoffError::kCount)];
+    engine_.ReadCounters(c, d, h);
     Napi::Object out = Napi::Object::New(env);
     for (size_t i = 0; i < static_cast<size_t>(Counter::kCount); i++)
       out.Set(Engine::CounterName(static_cast<Counter>(i)), static_cast<double>(c[i]));
@@ -392,6 +433,10 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     for (size_t i = 1; i < static_cast<size_t>(Drop::kCount); i++)
       drops.Set(DropName(static_cast<Drop>(i)), static_cast<double>(d[i]));
     out.Set("drops", drops);
+    Napi::Object failures = Napi::Object::New(env);
+    for (size_t i = 1; i < static_cast<size_t>(HandoffError::kCount); i++)
+      failures.Set(HandoffErrorName(static_cast<HandoffError>(i)), static_cast<double>(h[i]));
+    out.Set("handoffFailuresByReason", failures);
     return out;
   }
 
@@ -417,8 +462,43 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
 }  // namespace
 }  // namespace synwall
 
+namespace synwall {
+namespace {
+
+// tcpInfo(fd): the kernel's TCP_INFO of a handed-off socket, for listings.
+Napi::Value TcpInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    ThrowType(env, "fd must be a number");
+    return env.Undefined();
+  }
+  tcp_info ti = {};
+  socklen_t len = sizeof ti;
+  if (getsockopt(info[0].As<Napi::Number>().Int32Value(), SOL_TCP, TCP_INFO, &ti, &len) != 0)
+    return env.Null();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("state", ti.tcpi_state);
+  o.Set("sndMss", ti.tcpi_snd_mss);
+  o.Set("rcvMss", ti.tcpi_rcv_mss);
+  o.Set("sndWscale", (ti.tcpi_options & TCPI_OPT_WSCALE) ? ti.tcpi_snd_wscale : -1);
+  o.Set("rcvWscale", (ti.tcpi_options & TCPI_OPT_WSCALE) ? ti.tcpi_rcv_wscale : -1);
+  o.Set("sack", (ti.tcpi_options & TCPI_OPT_SACK) != 0);
+  o.Set("timestamps", (ti.tcpi_options & TCPI_OPT_TIMESTAMPS) != 0);
+  o.Set("rttUs", ti.tcpi_rtt);
+  o.Set("rttVarUs", ti.tcpi_rttvar);
+  o.Set("cwnd", ti.tcpi_snd_cwnd);
+  o.Set("unacked", ti.tcpi_unacked);
+  o.Set("retransmits", ti.tcpi_total_retrans);
+  return o;
+}
+
+}  // namespace
+}  // namespace synwall
+
 static Napi::Object InitSynwall(Napi::Env env, Napi::Object exports) {
   exports.Set("Engine", synwall::EngineWrap::Define(env));
+  exports.Set("tcpInfo", Napi::Function::New(env, synwall::TcpInfo, "tcpInfo"));
+  exports.Set("handoffMark", Napi::Number::New(env, synwall::kHandoffMark));
   synwall::RegisterTestingExports(env, exports);
   return exports;
 }

@@ -124,10 +124,11 @@ uint32_t Engine::TsClock() const {
                                           : ClockMs(CLOCK_MONOTONIC));
 }
 
-bool Engine::SetListener(uint16_t port, ListenMode mode) {
+bool Engine::SetListener(uint16_t port, ListenMode mode, bool kernel) {
   std::lock_guard<std::mutex> g(mu_);
   if (listeners_.empty()) return false;
   listeners_[port].mode = mode;
+  listeners_[port].kernel = kernel;
   listeners_[port].syn_queue_full = false;
   return true;
 }
@@ -144,7 +145,23 @@ uint32_t Engine::AddFlow(uint32_t raddr, uint16_t rport, uint16_t lport) {
 
 bool Engine::RemoveFlow(uint32_t raddr, uint16_t rport, uint16_t lport) {
   std::lock_guard<std::mutex> g(mu_);
-  return demux_ && demux_->Erase(FlowKey{raddr, rport, lport});
+  if (!demux_) return false;
+  const FlowKey key{raddr, rport, lport};
+  if (!handoffs_.empty()) {
+    if (uint32_t id = demux_->Find(key)) handoffs_.erase(id);
+  }
+  return demux_->Erase(key);
+}
+
+bool Engine::ExpectHandoff(const HandoffParams& p) {
+  std::lock_guard<std::mutex> g(mu_);
+  if (!demux_) return false;
+  uint32_t id = demux_->Find(FlowKey{p.raddr, p.rport, p.lport});
+  if (id == 0) return false;
+  HandoffFlow& flow = handoffs_[id];
+  flow.handed_off = false;
+  flow.params = p;
+  return true;
 }
 
 size_t Engine::FlowCount() {
@@ -180,20 +197,23 @@ const char* Engine::CounterName(Counter c) {
       "synsToJs",        "listenDrops",      "recordRingFull",
       "demuxFull",       "checksumPartial",  "checksumOffloaded",
       "framesTruncated", "kernelRingDrops",  "txErrors",
-      "faultDropped",    "arpRepliesToJs",
+      "faultDropped",    "arpRepliesToJs",   "handoffs",
+      "handoffFailures", "handoffReinjected", "kernelFlowSegments",
   };
   static_assert(sizeof kNames / sizeof kNames[0] == static_cast<size_t>(Counter::kCount),
                 "one name per counter");
   return kNames[static_cast<size_t>(c)];
 }
 
-void Engine::ReadCounters(uint64_t* counters, uint64_t* drops) {
+void Engine::ReadCounters(uint64_t* counters, uint64_t* drops, uint64_t* handoff_failures) {
   for (size_t i = 0; i < static_cast<size_t>(Counter::kCount); i++)
     counters[i] = counters_[i].load(std::memory_order_relaxed);
   counters[static_cast<size_t>(Counter::kFramesOut)] +=
       js_frames_out_.load(std::memory_order_relaxed);
   for (size_t i = 0; i < static_cast<size_t>(Drop::kCount); i++)
     drops[i] = drops_[i].load(std::memory_order_relaxed);
+  for (size_t i = 0; i < static_cast<size_t>(HandoffError::kCount); i++)
+    handoff_failures[i] = handoff_failures_[i].load(std::memory_order_relaxed);
 }
 
 bool Engine::SendFrameNow(const uint8_t* frame, size_t len) {
@@ -278,6 +298,7 @@ void Engine::HandleFrame(const RxFrame& f) {
   Bump(Counter::kBytesIn, f.len);
   if (f.csum == CsumStatus::kPartial) Bump(Counter::kChecksumPartial);
   else if (f.csum == CsumStatus::kValid) Bump(Counter::kChecksumOffloaded);
+  frame_ = &f;
   ParsedFrame p = ParseFrame(f.data, f.len, cfg_.socket.local_ip, f.csum);
   if (p.kind == ParsedFrame::kDropped) {
     BumpDrop(p.drop);
@@ -315,6 +336,8 @@ void Engine::ReleaseHeldFrame() {
   if (held_len_ == 0) return;
   size_t len = held_len_;
   held_len_ = 0;
+  const RxFrame held{held_frame_.data(), len, held_csum_, 0};
+  frame_ = &held;
   ParsedFrame h = ParseFrame(held_frame_.data(), len, cfg_.socket.local_ip, held_csum_);
   if (h.kind == ParsedFrame::kTcp) HandleTcp(h.tcp);
 }
@@ -340,6 +363,29 @@ void Engine::HandleArp(const ArpView& arp) {
 void Engine::HandleTcp(const TcpSegmentView& s) {
   uint32_t id = demux_->Find(FlowKey{s.saddr, s.sport, s.dport});
   if (id != 0) {
+    if (!handoffs_.empty()) {
+      auto it = handoffs_.find(id);
+      if (it != handoffs_.end()) {
+        HandoffFlow& flow = it->second;
+        if (flow.handed_off) {
+          // The kernel owns it. A frame queued before the socket took its
+          // mark was dropped by the firewall: give it back. Later ones
+          // reached the kernel directly.
+          if (frame_ == nullptr || frame_->tstamp_ns == 0 || frame_->tstamp_ns <= flow.done_ns)
+            Reinject(s);
+          else
+            Bump(Counter::kKernelFlowSegments);
+          return;
+        }
+        const HandoffParams& p = flow.params;
+        if ((s.flags & (tcpflag::ACK | tcpflag::SYN | tcpflag::RST)) == tcpflag::ACK &&
+            s.ack == p.iss + 1 && s.seq == p.irs + 1) {
+          CompleteHandoff(id, flow, s, false);
+          return;
+        }
+        // Anything else (a retransmitted SYN, a RST) is SYN_RCVD's business.
+      }
+    }
     if (PushRecord(kRecordSegment, id, s, nullptr)) Bump(Counter::kSegmentsToJs);
     return;
   }
@@ -369,9 +415,17 @@ void Engine::HandleListen(const TcpSegmentView& s, ListenerSlot& l) {
       return;
     }
     const int64_t period = static_cast<int64_t>(cookies_.PeriodAt(batch_now_ms_));
+    const bool recent_cookies = period - l.last_cookie_period <= 1;
+    if (l.kernel && !recent_cookies) {
+      // AF_PACKET sees the segments of every connection the kernel holds
+      // (after its socket closed, FIN_WAIT and TIME_WAIT too): the
+      // firewall passes them to the kernel, which answers them.
+      Bump(Counter::kKernelFlowSegments);
+      return;
+    }
     // Cookie ACKs are only believed while we have been sending cookies, so
     // outside a flood a stray or forged ACK simply gets a reset.
-    if (period - l.last_cookie_period > 1) {
+    if (!recent_cookies) {
       Bump(Counter::kCookieAcksNoRecentCookies);
       Bump(Counter::kSyncookiesFailed);
       SendReset(s);
@@ -379,9 +433,11 @@ void Engine::HandleListen(const TcpSegmentView& s, ListenerSlot& l) {
     }
     CookieTuple t{s.saddr, s.daddr, s.sport, s.dport};
     CookieOptions opts;
-    if (!cookies_.Validate(t, s.seq, s.ack, s.opt.has_ts, s.opt.ts_ecr, batch_now_ms_, &opts)) {
+    if ((l.kernel && (s.flags & tcpflag::FIN)) ||
+        !cookies_.Validate(t, s.seq, s.ack, s.opt.has_ts, s.opt.ts_ecr, batch_now_ms_, &opts)) {
       Bump(Counter::kSyncookiesFailed);
-      SendReset(s);
+      // On the kernel path it may well be a segment of a kernel connection.
+      if (!l.kernel) SendReset(s);
       return;
     }
     Bump(Counter::kSyncookiesRecv);
@@ -389,6 +445,25 @@ void Engine::HandleListen(const TcpSegmentView& s, ListenerSlot& l) {
     if (id == 0) {
       // No room: stay silent so the client retransmits its ACK later.
       Bump(Counter::kDemuxFull);
+      return;
+    }
+    if (l.kernel) {
+      HandoffFlow& flow = handoffs_[id];
+      HandoffParams& p = flow.params;
+      p.laddr = s.daddr;
+      p.raddr = s.saddr;
+      p.lport = s.dport;
+      p.rport = s.sport;
+      p.iss = s.ack - 1;
+      p.irs = s.seq - 1;
+      p.mss = opts.mss;
+      p.has_wscale = opts.has_wscale;
+      p.snd_wscale = opts.wscale;
+      p.rcv_wscale = cfg_.our_wscale;
+      p.sack_permitted = opts.sack_permitted;
+      p.has_ts = s.opt.has_ts;
+      p.rcv_wnd = cfg_.syn_ack_window;  // a SYN-ACK's window is never scaled
+      CompleteHandoff(id, flow, s, true);
       return;
     }
     if (PushRecord(kRecordEstablished, id, s, &opts)) {
@@ -464,6 +539,84 @@ void Engine::SendReset(const TcpSegmentView& s) {
   }
   Emit(e);
   Bump(Counter::kRstsSent);
+}
+
+void Engine::CompleteHandoff(uint32_t id, HandoffFlow& flow, const TcpSegmentView& s,
+                             bool from_cookie) {
+  HandoffParams& p = flow.params;
+  // The third ACK carries the peer's first window (scaled from here on) and
+  // echoes the TSval of our SYN-ACK; the kernel's TSvals go on from there.
+  p.snd_wl1 = s.seq;
+  p.snd_wnd = static_cast<uint32_t>(s.window) << (p.has_wscale ? p.snd_wscale : 0);
+  p.rcv_wup = p.irs + 1;
+  p.ts_next = s.opt.ts_ecr + 2;
+  const FlowKey key{s.saddr, s.sport, s.dport};
+  // Room for the record first: a socket nobody hears about would leak. With
+  // no room the ACK is dropped and the client's next segment tries again.
+  size_t rec_len = 0;
+  uint8_t* rec = ring_.Reserve(0, &rec_len);
+  if (!rec) {
+    Bump(Counter::kRecordRingFull);
+    if (from_cookie) {  // the next segment carries the cookie again
+      handoffs_.erase(id);
+      demux_->Erase(key);
+    }
+    return;
+  }
+  HandoffError err = HandoffError::kNone;
+  int sys_errno = 0;
+  const int fd = HandOff(p, &err, &sys_errno);
+  RecordHeader h = {};
+  h.length = static_cast<uint16_t>(rec_len);
+  h.type = kRecordHandoff;
+  h.tcp_flags = s.flags;
+  h.conn_id = id;
+  h.raddr = s.saddr;
+  h.laddr = s.daddr;
+  h.rport = s.sport;
+  h.lport = s.dport;
+  h.seq = p.irs + 1;
+  h.ack = p.iss + 1;
+  h.window = s.window;
+  h.opt_bits = kRecHasMss | (p.has_wscale ? kRecHasWscale : 0) |
+               (p.sack_permitted ? kRecSackPermitted : 0) | (p.has_ts ? kRecHasTs : 0);
+  h.mss = p.mss;
+  h.wscale = p.snd_wscale;
+  h.our_wscale = p.has_wscale ? p.rcv_wscale : 0;
+  h.ts_val = s.opt.ts_val;
+  h.ts_ecr = s.opt.ts_ecr;
+  memcpy(h.rmac, s.src_mac, 6);
+  if (fd < 0) {
+    // Reset this one connection and go on serving the rest.
+    Bump(Counter::kHandoffFailures);
+    handoff_failures_[static_cast<size_t>(err)].fetch_add(1, std::memory_order_relaxed);
+    h.fd = -static_cast<int32_t>(err);
+    memcpy(rec, &h, sizeof h);
+    handoffs_.erase(id);
+    demux_->Erase(key);
+    SendReset(s);
+    return;
+  }
+  flow.handed_off = true;
+  timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  flow.done_ns = static_cast<uint64_t>(now.tv_sec) * 1000000000u + static_cast<uint64_t>(now.tv_nsec);
+  h.fd = fd;
+  memcpy(rec, &h, sizeof h);
+  Bump(Counter::kHandoffs);
+  // The ACK itself was dropped by the firewall; what it carries (data on
+  // the third ACK) goes to the kernel now, in sequence.
+  if (s.payload_len > 0 || (s.flags & tcpflag::FIN)) Reinject(s);
+}
+
+void Engine::Reinject(const TcpSegmentView& s) {
+  if (frame_ == nullptr || frame_->len <= kEthHeaderLen || !reinjector_.Open() ||
+      !reinjector_.Send(frame_->data + kEthHeaderLen, frame_->len - kEthHeaderLen, s,
+                        frame_->csum)) {
+    Bump(Counter::kTxErrors);
+    return;
+  }
+  Bump(Counter::kHandoffReinjected);
 }
 
 void Engine::Emit(const TcpEmit& e) {

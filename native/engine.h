@@ -9,17 +9,19 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "cookie.h"
 #include "demux.h"
+#include "handoff.h"
 #include "packet_socket.h"
 #include "record_ring.h"
 #include "wire.h"
 
 namespace synwall {
 
-// Counters beyond the per-reason drops. Order mirrored in src/native-engine.ts.
+// Counters beyond the per-reason drops. Names in CounterName; JS reads them from there.
 enum class Counter : uint8_t {
   kFramesIn,
   kFramesOut,
@@ -46,6 +48,10 @@ enum class Counter : uint8_t {
   kTxErrors,
   kFaultDropped,      // frames discarded by the fault injector
   kArpRepliesToJs,    // ARP replies to us, handed over for active opens
+  kHandoffs,          // connections handed to the kernel (kernel data path)
+  kHandoffFailures,   // handoffs that failed (by reason: handoff_failures_)
+  kHandoffReinjected, // frames given back to the kernel after a handoff
+  kKernelFlowSegments,  // segments to a kernel-path port left to the kernel
   kCount
 };
 
@@ -78,13 +84,19 @@ class Engine {
   bool running() const { return running_.load(); }
 
   InterfaceInfo info() const { return info_; }
+  uint32_t local_ip() const { return cfg_.socket.local_ip; }
   uint16_t our_mss() const;
 
-  bool SetListener(uint16_t port, ListenMode mode);
+  // kernel: hand accepted connections of this port to the kernel's TCP.
+  bool SetListener(uint16_t port, ListenMode mode, bool kernel = false);
   void SetSynQueueFull(uint16_t port, bool full);
   uint32_t AddFlow(uint32_t raddr, uint16_t rport, uint16_t lport);
   bool RemoveFlow(uint32_t raddr, uint16_t rport, uint16_t lport);
   size_t FlowCount();
+  // Kernel data path, stateful handshake: the flow (already added) is in
+  // SYN_RCVD in JS; its third ACK is handed off here instead of going to JS.
+  // p's window and timestamp fields are completed from that ACK.
+  bool ExpectHandoff(const HandoffParams& p);
 
   // Sends a segment built from JS (any thread but the I/O thread).
   bool SendTcp(TcpEmit seg);
@@ -100,7 +112,7 @@ class Engine {
   uint64_t NowMs() const;
   uint32_t TsClock() const;
 
-  void ReadCounters(uint64_t* counters, uint64_t* drops);
+  void ReadCounters(uint64_t* counters, uint64_t* drops, uint64_t* handoff_failures);
   static const char* CounterName(Counter c);
   // Seeded fault injection on received TCP segments of live flows (drop,
   // duplicate, reorder by holding one frame back), per mille.
@@ -111,6 +123,13 @@ class Engine {
     ListenMode mode = ListenMode::kNone;
     bool syn_queue_full = false;
     int64_t last_cookie_period = INT64_MIN / 2;
+    bool kernel = false;
+  };
+  // A flow of the kernel data path, by demux id.
+  struct HandoffFlow {
+    bool handed_off = false;  // false: SYN_RCVD in JS, waiting for the third ACK
+    uint64_t done_ns = 0;     // when the socket took its mark (CLOCK_REALTIME)
+    HandoffParams params;
   };
 
   void Run();
@@ -120,6 +139,8 @@ class Engine {
   void HandleListen(const TcpSegmentView& s, ListenerSlot& l);
   void SendCookieSynAck(const TcpSegmentView& s, ListenerSlot& l);
   void SendReset(const TcpSegmentView& s);
+  void CompleteHandoff(uint32_t id, HandoffFlow& flow, const TcpSegmentView& s, bool from_cookie);
+  void Reinject(const TcpSegmentView& s);
   bool PushRecord(uint8_t type, uint32_t conn_id, const TcpSegmentView& s,
                   const CookieOptions* cookie);
   void PushArpRecord(const ArpView& arp);
@@ -153,7 +174,11 @@ class Engine {
   std::atomic<int64_t> fixed_clock_ms_{-1};
   std::atomic<uint64_t> counters_[static_cast<size_t>(Counter::kCount)] = {};
   std::atomic<uint64_t> drops_[static_cast<size_t>(Drop::kCount)] = {};
+  std::atomic<uint64_t> handoff_failures_[static_cast<size_t>(HandoffError::kCount)] = {};
   std::atomic<uint64_t> js_frames_out_{0};
+  std::unordered_map<uint32_t, HandoffFlow> handoffs_;  // guarded by mu_
+  Reinjector reinjector_;
+  const RxFrame* frame_ = nullptr;  // the frame HandleTcp is looking at
   uint64_t batch_now_ms_ = 0;
   uint64_t stats_read_ms_ = 0;
   uint32_t batch_ts_ = 0;

@@ -223,7 +223,9 @@ size_t PacketSocket::ReceiveRingBlock(void (*cb)(void*, const RxFrame&), void* c
         base + pkt->tp_mac + pkt->tp_snaplen > block_end)
       break;
     if (pkt->tp_snaplen < pkt->tp_len) truncated_++;
-    else cb(ctx, RxFrame{base + pkt->tp_mac, pkt->tp_snaplen, FromTpStatus(pkt->tp_status)});
+    else
+      cb(ctx, RxFrame{base + pkt->tp_mac, pkt->tp_snaplen, FromTpStatus(pkt->tp_status),
+                      static_cast<uint64_t>(pkt->tp_sec) * 1000000000u + pkt->tp_nsec});
     seen++;
     if (pkt->tp_next_offset == 0) break;
     pkt = reinterpret_cast<const tpacket3_hdr*>(base + pkt->tp_next_offset);
@@ -257,7 +259,7 @@ size_t PacketSocket::ReceiveMmsg(void (*cb)(void*, const RxFrame&), void* ctx) {
       }
     }
     cb(ctx, RxFrame{static_cast<const uint8_t*>(rx_iov_[i].iov_base),
-                    rx_msgs_[i].msg_len, csum});
+                    rx_msgs_[i].msg_len, csum, 0});
   }
   return static_cast<size_t>(n);
 }

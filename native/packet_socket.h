@@ -39,6 +39,9 @@ struct RxFrame {
   const uint8_t* data;
   size_t len;
   CsumStatus csum;
+  // When the kernel queued the frame (CLOCK_REALTIME ns); 0 if unknown
+  // (recvmmsg). The kernel data path compares it with a handoff's time.
+  uint64_t tstamp_ns;
 };
 
 class PacketSocket {

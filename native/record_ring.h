@@ -22,6 +22,7 @@ enum RecordType : uint8_t {
   kRecordSegment = 2,      // a segment of a flow in the demux set
   kRecordSyn = 3,          // a SYN for a stateful ('auto'/'never') listener
   kRecordArp = 4,          // an ARP reply to us: raddr + rmac (active opens)
+  kRecordHandoff = 5,      // kernel data path: a connection handed to the kernel (fd)
 };
 
 // Option bits in RecordHeader::opt_bits.
@@ -56,7 +57,7 @@ struct RecordHeader {
   uint8_t rmac[6];       // remote MAC (replies go back to it)
   uint16_t payload_len;
   uint32_t sack[8];      // left,right pairs
-  uint32_t reserved;
+  int32_t fd;            // Handoff: the socket, or minus the HandoffError
 };
 #pragma pack(pop)
 static_assert(sizeof(RecordHeader) == 88, "RecordHeader layout is mirrored in src/records.ts");
