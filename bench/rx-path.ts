@@ -1,11 +1,11 @@
 // recvmmsg against the TPACKET_V3 ring as synwall's receive path, under the
 // same bounded hping3 flood, in one run. The faster one is the default
-// (src/packet-engine.ts); gVisor found recvmmsg faster than its ring, so we
+// (src/engine/packet-engine.ts); gVisor found recvmmsg faster than its ring, so we
 // measure rather than assume.
 //
 //   npx tsx bench/rx-path.ts [--seconds 8] [--rounds 2]
 import { withTestNetwork } from '../src/testing/index.js';
-import { PacketEngine, type RxMode } from '../src/packet-engine.js';
+import { PacketEngine, type RxMode } from '../src/engine/packet-engine.js';
 import { runFlood, table } from './flood-run.js';
 
 const arg = (name: string, d: number) => {

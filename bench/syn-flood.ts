@@ -10,7 +10,7 @@
 // nice 0 is the same priority as the server, where an unpaced hping3 competes
 // with the responder for CPU.
 import { withTestNetwork, type TestNetwork } from '../src/testing/index.js';
-import { PacketEngine } from '../src/packet-engine.js';
+import { PacketEngine } from '../src/engine/packet-engine.js';
 import { runFlood, table, type FloodResult } from './flood-run.js';
 
 const PORT = 8080;

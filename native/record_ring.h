@@ -1,6 +1,6 @@
 // Records from the I/O thread to JavaScript: a single-producer single-consumer
 // byte ring in an ArrayBuffer that JS allocated and both sides map. JS reads
-// records in place (src/records.ts mirrors this layout); one wake-up call per
+// records in place (src/engine/records.ts mirrors this layout); one wake-up call per
 // batch, never one JS object per packet.
 #pragma once
 #include <atomic>
@@ -60,7 +60,7 @@ struct RecordHeader {
   int32_t fd;            // Handoff: the socket, or minus the HandoffError
 };
 #pragma pack(pop)
-static_assert(sizeof(RecordHeader) == 88, "RecordHeader layout is mirrored in src/records.ts");
+static_assert(sizeof(RecordHeader) == 88, "RecordHeader layout is mirrored in src/engine/records.ts");
 
 class RecordRing {
  public:

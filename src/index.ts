@@ -10,11 +10,11 @@ export {
   type SynCookieMode,
   type RxMode,
   type AddressMode,
-} from './packet-engine.js';
-export { type SegmentRecord } from './records.js';
-export { ipv4ToNumber, numberToIpv4 } from './ipv4.js';
+} from './engine/packet-engine.js';
+export { type SegmentRecord } from './engine/records.js';
+export { ipv4ToNumber, numberToIpv4 } from './engine/ipv4.js';
 export { TcpFlags } from './tcp-flags.js';
-export { FirewallError } from './firewall.js';
+export { FirewallError } from './engine/firewall.js';
 export {
   TcpStack,
   StackListener,

@@ -6,7 +6,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseFlags, usage, UsageError, type FlagSpec } from './args.js';
 import { createServer, formatListing, type Server, type Socket } from '../net/index.js';
-import type { SynCookieMode, AddressMode } from '../packet-engine.js';
+import type { SynCookieMode, AddressMode } from '../engine/packet-engine.js';
 
 const SERVE_FLAGS: Record<string, FlagSpec> = {
   interface: { kind: 'string', description: 'network interface to listen on (required)' },

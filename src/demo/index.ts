@@ -7,7 +7,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { realpathSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { renderDemoChart, type DemoSample } from './chart.js';
 import { Dashboard } from './dashboard.js';
 import http from 'node:http';
@@ -153,11 +153,4 @@ export async function runDemo({ seconds, chartPath }: DemoOptions): Promise<Demo
   } finally {
     await cleanup();
   }
-}
-
-// Through an npm bin link argv[1] is the link, so compare real paths.
-const isMain = process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-if (isMain) {
-  const { main } = await import('../cli/index.js');
-  process.exitCode = await main(['demo', ...process.argv.slice(2)]);
 }

@@ -4,8 +4,8 @@
  * a TypeError naming the option; an engine that cannot open, a refused or
  * timed-out connection are 'error' events (ECONNREFUSED, ETIMEDOUT).
  */
-import { ipv4ToNumber } from '../ipv4.js';
-import { acquireStack, type SharedStack } from './engine-pool.js';
+import { ipv4ToNumber } from '../engine/ipv4.js';
+import { acquireStack, type SharedStack } from './shared-stack.js';
 import { validateConnectOptions, type NetConnectOptions } from './options.js';
 import { Socket, type SocketOwner } from './socket.js';
 

@@ -4,8 +4,8 @@
  * engine options, and what net itself takes. Everything is validated before
  * anything is opened; a bad value is a TypeError naming the option.
  */
-import { validateEngineOptions, type PacketEngineOptions, type SynCookieMode } from '../packet-engine.js';
-import { ipv4ToNumber } from '../ipv4.js';
+import { validateEngineOptions, type PacketEngineOptions, type SynCookieMode } from '../engine/packet-engine.js';
+import { ipv4ToNumber } from '../engine/ipv4.js';
 import { resolveTcpOptions, type TcpOptions } from '../tcp/options.js';
 
 /** Which engine to use: a PacketEngine's options plus the stack's. */

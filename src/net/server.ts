@@ -10,7 +10,7 @@
 import { EventEmitter } from 'node:events';
 import type { StackListener } from '../stack/listener.js';
 import type { StackConnection } from '../stack/stack-connection.js';
-import { acquireStack, type SharedStack } from './engine-pool.js';
+import { acquireStack, type SharedStack } from './shared-stack.js';
 import { codedError } from './errors.js';
 import { checkBoolean, checkMs, validateListenOptions, type NetListenOptions } from './options.js';
 import { Socket, type SocketOwner } from './socket.js';

@@ -4,11 +4,11 @@
  * engine's counters, the listener's counters and the stack's connections, so
  * they are unit-tested on their own.
  */
-import type { EngineCounters } from '../packet-engine.js';
+import type { EngineCounters } from '../engine/packet-engine.js';
 import type { ListenerCounters } from '../stack/listener.js';
 import type { StackConnectionInfo } from '../stack/stack-connection.js';
 import type { TcpState } from '../tcp/state.js';
-import type { PoolCounters } from './engine-pool.js';
+import type { PoolCounters } from './shared-stack.js';
 
 export interface ServerStats {
   /** Cookie SYN-ACKs sent (native). */

@@ -14,8 +14,8 @@
  * final ACK, so the client retransmits it later, as Linux does.
  */
 import { EventEmitter } from 'node:events';
-import type { SynCookieMode } from '../packet-engine.js';
-import type { StackConnection } from './stack-connection.js';
+import type { SynCookieMode } from '../engine/packet-engine.js';
+import type { PassiveOpenListener, StackConnection } from './stack-connection.js';
 
 export interface ListenOptions {
   /** Bound of the SYN queue and of the accept queue (default 511, as Node's). */
@@ -51,7 +51,7 @@ export interface ListenerHost {
   closeListener(l: StackListener): void;
 }
 
-export class StackListener extends EventEmitter<ListenerEvents> {
+export class StackListener extends EventEmitter<ListenerEvents> implements PassiveOpenListener {
   readonly port: number;
   readonly backlog: number;
   readonly mode: SynCookieMode;

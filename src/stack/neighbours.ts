@@ -2,8 +2,8 @@
 // go back to the MAC they came from and need none of this; only connect()
 // must find a MAC first. A request is retried a few times, then the open
 // fails with EHOSTUNREACH, as the kernel's does.
-import type { ArpReply } from '../packet-engine.js';
-import { numberToIpv4 } from '../ipv4.js';
+import type { ArpReply } from '../engine/packet-engine.js';
+import { numberToIpv4 } from '../engine/ipv4.js';
 
 export interface NeighbourEngine {
   requestArp(address: number): boolean;

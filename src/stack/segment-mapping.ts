@@ -3,8 +3,8 @@
  * the receive side maps a SegmentRecord to a Segment, the send side a
  * Segment of a connection to an OutgoingSegment for engine.send().
  */
-import type { OutgoingSegment } from '../packet-engine.js';
-import type { SegmentRecord } from '../records.js';
+import type { OutgoingSegment } from '../engine/packet-engine.js';
+import type { SegmentRecord } from '../engine/records.js';
 import type { Segment, SegmentOptions } from '../tcp/segment.js';
 
 /** The receive side: window and options straight from the record's fields. */

@@ -1,5 +1,5 @@
 /**
- * StackConnection: the handle an application (and issue 4's net.Socket) holds
+ * StackConnection: the handle an application (and net.Socket) holds
  * for one connection of a TcpStack. It forwards user calls to the sans-I/O
  * Connection and lets the stack flush what they produced; the stack feeds it
  * the engine's events, which it re-emits as typed Node events.
@@ -13,8 +13,19 @@ import type { Connection, ConnectionInfo } from '../tcp/connection.js';
 import type { CloseReason } from '../tcp/events.js';
 import type { TcpState } from '../tcp/state.js';
 import type { TimerHandle } from '../tcp/timing-wheel.js';
-import type { StackListener } from './listener.js';
 import type { WireAddress } from './segment-mapping.js';
+
+/**
+ * What a connection of a passive open needs from the listener it came through
+ * (PassiveOpenListener implements it; declared here so this module need not import
+ * the listener).
+ */
+export interface PassiveOpenListener {
+  readonly acceptQueueFull: boolean;
+  readonly counters: { acceptQueueOverflows: number };
+  established(sc: StackConnection): void;
+  forget(sc: StackConnection): void;
+}
 
 export interface StackConnectionEvents {
   /** An active open completed (stack.connect()). */
@@ -62,7 +73,7 @@ export class StackConnection extends EventEmitter<StackConnectionEvents> {
   /** @internal the table key. */
   readonly key: string;
   /** @internal the listener a passive open came through. */
-  readonly listener: StackListener | undefined;
+  readonly listener: PassiveOpenListener | undefined;
   /** @internal this connection's single entry in the stack's timing wheel. */
   timer: TimerHandle | undefined;
   private readonly host: ConnectionHost;
@@ -76,7 +87,7 @@ export class StackConnection extends EventEmitter<StackConnectionEvents> {
     wire: WireAddress,
     key: string,
     origin: 'cookie' | 'syn-queue' | 'active',
-    listener?: StackListener,
+    listener?: PassiveOpenListener,
   ) {
     super();
     this.listener = listener;

@@ -13,10 +13,10 @@
  * wheel and the native demux set.
  */
 import { EventEmitter } from 'node:events';
-import type { PacketEngine, PacketEngineOptions, PacketEngineEvents } from '../packet-engine.js';
-import { PacketEngine as NativePacketEngine } from '../packet-engine.js';
-import { ipv4ToNumber, numberToIpv4 } from '../ipv4.js';
-import type { SegmentRecord } from '../records.js';
+import type { PacketEngine, PacketEngineOptions, PacketEngineEvents } from '../engine/packet-engine.js';
+import { PacketEngine as NativePacketEngine } from '../engine/packet-engine.js';
+import { ipv4ToNumber, numberToIpv4 } from '../engine/ipv4.js';
+import type { SegmentRecord } from '../engine/records.js';
 import { Connection } from '../tcp/connection.js';
 import type { ConnectionEvent } from '../tcp/events.js';
 import { resolveTcpOptions, type TcpConfig, type TcpOptions } from '../tcp/options.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { PacketEngine } from '../../src/packet-engine.js';
+import { PacketEngine } from '../../src/engine/packet-engine.js';
 import { withTestNetwork } from '../../src/testing/index.js';
 
 const run = promisify(execFile);

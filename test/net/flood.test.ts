@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createTestNetwork, type TestNetwork } from '../../src/testing/index.js';
-import type { PacketEngine } from '../../src/packet-engine.js';
+import type { PacketEngine } from '../../src/engine/packet-engine.js';
 import { openEngine, rssBytes, runPy } from './helpers.js';
 
 const PORT = 8080;

@@ -5,9 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestNetwork, type TestNetwork } from '../../src/testing/index.js';
-import type { PacketEngine } from '../../src/packet-engine.js';
-import type { SegmentRecord } from '../../src/records.js';
-import { numberToIpv4 } from '../../src/ipv4.js';
+import type { PacketEngine } from '../../src/engine/packet-engine.js';
+import type { SegmentRecord } from '../../src/engine/records.js';
+import { numberToIpv4 } from '../../src/engine/ipv4.js';
 import { capture, openEngine, runPy, waitFor } from './helpers.js';
 
 interface Reply {

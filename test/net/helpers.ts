@@ -2,7 +2,7 @@
 // test network, waiting for counters, and capturing on the peer's veth.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
-import { PacketEngine, type EngineCounters, type PacketEngineOptions } from '../../src/packet-engine.js';
+import { PacketEngine, type EngineCounters, type PacketEngineOptions } from '../../src/engine/packet-engine.js';
 import type { NetworkSide, TestNetwork } from '../../src/testing/index.js';
 
 export const PY = '/usr/bin/python3'; // Debian's python has scapy; a pyenv one may not

@@ -3,7 +3,7 @@
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connect, type Socket } from '../../src/net/index.js';
-import { openEngineCount } from '../../src/net/engine-pool.js';
+import { openEngineCount } from '../../src/net/shared-stack.js';
 import { createTestNetwork, type TestNetwork } from '../../src/testing/index.js';
 import { PY, fixture, until } from './fixtures/net-helpers.js';
 

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestNetwork, type TestNetwork } from '../../src/testing/index.js';
 import { connect, createServer, formatListing, type Server, type Socket } from '../../src/index.js';
-import { openEngineCount } from '../../src/net/engine-pool.js';
+import { openEngineCount } from '../../src/net/shared-stack.js';
 import { runPy } from './helpers.js';
 import { fixture, on, peerMac, PY, start, stop, until } from './fixtures/net-helpers.js';
 

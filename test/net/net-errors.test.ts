@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestNetwork, type TestNetwork } from '../../src/testing/index.js';
 import { connect, createServer, type Server, type Socket } from '../../src/index.js';
 import type { SystemError } from '../../src/net/errors.js';
-import { openEngineCount } from '../../src/net/engine-pool.js';
+import { openEngineCount } from '../../src/net/shared-stack.js';
 import { PY } from './helpers.js';
 import { fixture, on, peerMac, start, stop, until } from './fixtures/net-helpers.js';
 

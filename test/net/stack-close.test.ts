@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestNetwork, type TestNetwork } from '../../src/testing/index.js';
 import type { StackConnection, TcpStack } from '../../src/stack/index.js';
-import type { PacketEngine } from '../../src/packet-engine.js';
+import type { PacketEngine } from '../../src/engine/packet-engine.js';
 import type { TcpState } from '../../src/tcp/state.js';
 import type { CloseReason } from '../../src/tcp/events.js';
 import { runPy } from './helpers.js';

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestNetwork, type TestNetwork } from '../../src/testing/index.js';
 import type { TcpStack } from '../../src/stack/index.js';
-import type { PacketEngine } from '../../src/packet-engine.js';
+import type { PacketEngine } from '../../src/engine/packet-engine.js';
 import { PY } from './helpers.js';
 import { openStack, until } from './stack-helpers.js';
 

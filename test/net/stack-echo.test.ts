@@ -27,7 +27,7 @@ describe('TcpStack echo against the Linux kernel', () => {
 
   async function echo(bytes: number, seed: number, faults?: { dropPerMille: number; duplicatePerMille: number; reorderPerMille: number }) {
     stack = openStack(net, { tcp: { msl: 200 } });
-    const engine = stack.engine as import('../../src/packet-engine.js').PacketEngine;
+    const engine = stack.engine as import('../../src/engine/packet-engine.js').PacketEngine;
     if (faults) engine.setFaults({ seed, ...faults });
     const listener = stack.listen(7000);
     const records = echoServer(listener);
@@ -56,7 +56,7 @@ describe('TcpStack echo against the Linux kernel', () => {
     expect(records[0].receivedSha256).toBe(out.sentSha256);
     expect(records[0].closeReason).toBe('normal');
     expect(stack?.stats()).toEqual({ connections: 0, timers: 0, listeners: 1 });
-    expect(stack?.engine && (stack.engine as import('../../src/packet-engine.js').PacketEngine).flowCount()).toBe(0);
+    expect(stack?.engine && (stack.engine as import('../../src/engine/packet-engine.js').PacketEngine).flowCount()).toBe(0);
   }, 300_000);
 
   it('echoes 100 MB both ways intact while the fault injector drops 5%, duplicates 1% and reorders 2% of received frames', async () => {

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestNetwork } from '../../src/testing/index.js';
 import { TcpStack, type StackConnection, type StackListener, type TcpStackOptions } from '../../src/stack/index.js';
 import type { CloseReason } from '../../src/tcp/events.js';
-import type { PacketEngineOptions } from '../../src/packet-engine.js';
+import type { PacketEngineOptions } from '../../src/engine/packet-engine.js';
 
 export function openStack(net: TestNetwork, options: TcpStackOptions = {}, engine: Partial<PacketEngineOptions> = {}): TcpStack {
   return TcpStack.open({ interface: net.server.ifname, netns: net.server.ns, address: net.server.address, ...engine }, options);

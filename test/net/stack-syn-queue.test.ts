@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestNetwork, type TestNetwork } from '../../src/testing/index.js';
 import type { StackConnectionInfo, TcpStack } from '../../src/stack/index.js';
-import type { PacketEngine } from '../../src/packet-engine.js';
+import type { PacketEngine } from '../../src/engine/packet-engine.js';
 import { capture, runPy } from './helpers.js';
 import { echoServer, openStack, until, type EchoResult } from './stack-helpers.js';
 

@@ -1,7 +1,7 @@
 // Internet checksum: RFC 1071 arithmetic, RFC 1624 incremental updates, and
 // headers whose checksums come from an independent implementation (scapy).
 import { describe, expect, it } from 'vitest';
-import { addon } from '../../src/native.js';
+import { addon } from '../../src/engine/native.js';
 
 import { DATA_HEX, LOCAL, PEER, SYN_HEX, rng as rng32 } from './fixtures.js';
 

@@ -1,7 +1,7 @@
 // SYN cookies (native/cookie.cc): SipHash-2-4, the ISN layout, exact
 // validation, expiry, and the measured forgery rate against the stated one.
 import { describe, expect, it } from 'vitest';
-import { addon } from '../../src/native.js';
+import { addon } from '../../src/engine/native.js';
 
 import { rng } from './fixtures.js';
 

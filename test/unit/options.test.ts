@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { validateEngineOptions, type PacketEngineOptions } from '../../src/packet-engine.js';
-import { ipv4ToNumber, numberToIpv4 } from '../../src/ipv4.js';
+import { validateEngineOptions, type PacketEngineOptions } from '../../src/engine/packet-engine.js';
+import { ipv4ToNumber, numberToIpv4 } from '../../src/engine/ipv4.js';
 
 const base: PacketEngineOptions = { interface: 'eth0', address: '198.18.0.1' };
 

@@ -2,7 +2,7 @@
 // the wrap, and advances the read index so the writer can reuse the space.
 // (The native writer is exercised over the real path in test/net.)
 import { describe, expect, it } from 'vitest';
-import { RECORD_HEADER_LEN, RING_DATA_OFF, RING_NOTIFY_OFF, RING_READ_OFF, RING_WRITE_OFF, RecordReader } from '../../src/records.js';
+import { RECORD_HEADER_LEN, RING_DATA_OFF, RING_NOTIFY_OFF, RING_READ_OFF, RING_WRITE_OFF, RecordReader } from '../../src/engine/records.js';
 
 function writer(reader: RecordReader, capacity: number) {
   const view = new DataView(reader.buffer);

@@ -2,7 +2,7 @@
 // Frames are built here with an independent checksum implementation, so a
 // parse that accepts them also cross-checks the C++ checksums.
 import { describe, expect, it } from 'vitest';
-import { addon } from '../../src/native.js';
+import { addon } from '../../src/engine/native.js';
 
 import { DATA_HEX, LOCAL, PEER, SYN_HEX } from './fixtures.js';
 

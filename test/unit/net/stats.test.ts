@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeStats, formatListing, listing } from '../../../src/net/stats.js';
-import type { EngineCounters } from '../../../src/packet-engine.js';
+import type { EngineCounters } from '../../../src/engine/packet-engine.js';
 import type { ListenerCounters } from '../../../src/stack/listener.js';
 import type { StackConnectionInfo } from '../../../src/stack/stack-connection.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { EventEmitter } from 'node:events';
 import { NeighbourCache } from '../../../src/stack/neighbours.js';
-import type { ArpReply } from '../../../src/packet-engine.js';
+import type { ArpReply } from '../../../src/engine/packet-engine.js';
 
 function fakeEngine() {
   const ee = new EventEmitter<{ arp: [ArpReply] }>();

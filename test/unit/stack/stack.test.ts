@@ -3,8 +3,8 @@
 // setSynQueueFull for each record, and that CLOSED leaves nothing behind.
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { OutgoingSegment, PacketEngineEvents, SynCookieMode } from '../../../src/packet-engine.js';
-import type { SegmentRecord } from '../../../src/records.js';
+import type { OutgoingSegment, PacketEngineEvents, SynCookieMode } from '../../../src/engine/packet-engine.js';
+import type { SegmentRecord } from '../../../src/engine/records.js';
 import { TcpStack, type StackConnection } from '../../../src/stack/index.js';
 import { ACK, FIN, PSH, RST, SYN } from '../../../src/tcp/segment.js';
 

@@ -10,7 +10,7 @@
  * acknowledged) do not hold it. Then the stack and the engine are closed: the
  * I/O thread stops, the fd is closed, and nothing keeps the process alive.
  */
-import type { PacketEngine } from '../packet-engine.js';
+import type { PacketEngine } from '../engine/packet-engine.js';
 import { TcpStack } from '../stack/stack.js';
 import type { StackConnection } from '../stack/stack-connection.js';
 import type { TcpState } from '../tcp/state.js';
