@@ -6,6 +6,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <cstring>
 #include <memory>
@@ -492,6 +495,16 @@ Napi::Value TcpInfo(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// probeRepair(): 0 if this process may put a socket into TCP_REPAIR, else errno.
+Napi::Value ProbeRepair(const Napi::CallbackInfo& info) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Napi::Number::New(info.Env(), errno);
+  const int on = 1;
+  int err = setsockopt(fd, SOL_TCP, TCP_REPAIR, &on, sizeof on) == 0 ? 0 : errno;
+  close(fd);
+  return Napi::Number::New(info.Env(), err);
+}
+
 }  // namespace
 }  // namespace synwall
 
@@ -499,6 +512,11 @@ static Napi::Object InitSynwall(Napi::Env env, Napi::Object exports) {
   exports.Set("Engine", synwall::EngineWrap::Define(env));
   exports.Set("tcpInfo", Napi::Function::New(env, synwall::TcpInfo, "tcpInfo"));
   exports.Set("handoffMark", Napi::Number::New(env, synwall::kHandoffMark));
+  exports.Set("probeRepair", Napi::Function::New(env, synwall::ProbeRepair, "probeRepair"));
+  Napi::Array names = Napi::Array::New(env);
+  for (uint32_t i = 0; i < static_cast<uint32_t>(synwall::HandoffError::kCount); i++)
+    names.Set(i, synwall::HandoffErrorName(static_cast<synwall::HandoffError>(i)));
+  exports.Set("handoffFailureNames", names);
   synwall::RegisterTestingExports(env, exports);
   return exports;
 }

@@ -9,6 +9,8 @@ export {
   type FaultOptions,
   type SynCookieMode,
   type RxMode,
+  type DataPath,
+  type HandoffRecord,
   type AddressMode,
 } from './engine/packet-engine.js';
 export { type SegmentRecord } from './engine/records.js';
@@ -37,6 +39,7 @@ export {
   formatListing,
   type ServerOptions,
   type ServerEvents,
+  type SocketFor,
   type DropInfo,
   type SocketOptions,
   type NetListenOptions,

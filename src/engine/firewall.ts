@@ -6,13 +6,25 @@
 // named after the process, so rules are removed as a whole and a crashed
 // process's table is easy to spot (`nft list tables`). iptables is the
 // fallback where nft is missing.
+//
+// The kernel data path ('handoff' rules) lets the kernel have what it owns:
+// every SYN is still dropped (synwall answers it, and a kernel TIME_WAIT
+// socket must not turn it into a RST), a segment for a socket carrying the
+// handoff mark -- set as the last step of a handoff -- or for a TIME_WAIT /
+// FIN_WAIT_2 remnant of one passes, everything else (handshakes in progress,
+// cookie ACKs, strays) is dropped and left to synwall.
 import { execFileSync } from 'node:child_process';
 
 export interface FirewallScope {
   /** Network namespace to apply the rule in (name under /run/netns). */
   netns?: string;
   address: string;
+  /** SO_MARK of handed-off sockets (the 'handoff' rules match it). */
+  handoffMark?: number;
 }
+
+/** 'drop': all inbound TCP to the port; 'handoff': all but handed-off flows. */
+export type PortRule = 'drop' | 'handoff';
 
 export class FirewallError extends Error {
   readonly code = 'EPERM';
@@ -36,7 +48,7 @@ function has(cmd: string): boolean {
 /** Owns the INPUT drop rules for one engine's ports. */
 export class InputDropRules {
   private readonly table = `synwall_${process.pid}_${tableCounter++}`;
-  private readonly ports = new Set<number>();
+  private readonly ports = new Map<number, PortRule>();
   private readonly tool: 'nft' | 'iptables';
   private created = false;
 
@@ -45,9 +57,10 @@ export class InputDropRules {
   }
 
   /** The commands that add the rule for `port`, as a user would type them. */
-  commandsFor(port: number): string[][] {
+  commandsFor(port: number, rule: PortRule = 'drop'): string[][] {
     const { address } = this.scope;
     if (this.tool === 'iptables') {
+      if (rule === 'handoff') throw new FirewallError("dataPath 'kernel' needs nftables (the nft command; Debian: apt-get install nftables)");
       return [['iptables', '-I', 'INPUT', '-d', address, '-p', 'tcp', '--dport', String(port), '-m', 'comment', '--comment', this.table, '-j', 'DROP']];
     }
     const cmds: string[][] = [];
@@ -57,16 +70,52 @@ export class InputDropRules {
       // own INPUT accept rules cannot let the SYN reach the kernel's TCP.
       cmds.push(['nft', 'add', 'chain', 'ip', this.table, 'input', '{ type filter hook input priority -10 ; policy accept ; }']);
     }
-    cmds.push(['nft', 'add', 'rule', 'ip', this.table, 'input', 'ip', 'daddr', address, 'tcp', 'dport', String(port), 'drop']);
+    const match = ['nft', 'add', 'rule', 'ip', this.table, 'input', 'ip', 'daddr', address, 'tcp', 'dport', String(port)];
+    if (rule === 'handoff') {
+      const mark = `0x${(this.scope.handoffMark ?? 0).toString(16)}`;
+      cmds.push([...match, 'tcp', 'flags', '&', '(syn|ack)', '==', 'syn', 'drop']);
+      // 'socket mark' needs a full socket: a TIME_WAIT remnant makes the
+      // expression fail, not match, and falls through to the next rule.
+      cmds.push([...match, 'socket', 'mark', '!=', mark, 'drop']);
+      cmds.push([...match, 'socket', 'transparent', '0', 'accept']);
+    }
+    cmds.push([...match, 'drop']);
     return cmds;
   }
 
-  add(port: number): void {
-    if (this.ports.has(port)) return;
-    const cmds = this.commandsFor(port);
-    for (const c of cmds) this.run(c, port);
+  add(port: number, rule: PortRule = 'drop'): void {
+    const had = this.ports.get(port);
+    if (had === rule) return;
+    if (had !== undefined) throw new FirewallError(`port ${port} already has '${had}' rules in this engine; close it before listening with another data path`);
+    if (!this.created) this.removeStale();
+    const cmds = this.commandsFor(port, rule);
+    for (const c of cmds) this.run(c, port, rule);
     this.created = true;
-    this.ports.add(port);
+    this.ports.set(port, rule);
+  }
+
+  /**
+   * Tables of synwall processes that are gone (killed with SIGKILL, say):
+   * their rules would keep dropping traffic, so the next one removes them.
+   */
+  private removeStale(): void {
+    if (this.tool !== 'nft') return;
+    let out = '';
+    try {
+      const w = this.wrap(['nft', 'list', 'tables', 'ip']);
+      out = execFileSync(w[0], w.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    } catch {
+      return;
+    }
+    for (const m of out.matchAll(/^table ip (synwall_(\d+)_\d+)$/gm)) {
+      const pid = Number(m[2]);
+      if (pid === process.pid || processAlive(pid)) continue;
+      try {
+        this.exec(['nft', 'delete', 'table', 'ip', m[1]]);
+      } catch {
+        /* another process removed it first */
+      }
+    }
   }
 
   /** Removes every rule this object added. Never throws. */
@@ -75,7 +124,7 @@ export class InputDropRules {
       if (this.tool === 'nft') {
         if (this.created) this.exec(['nft', 'delete', 'table', 'ip', this.table]);
       } else {
-        for (const port of this.ports) {
+        for (const port of this.ports.keys()) {
           this.exec(['iptables', '-D', 'INPUT', '-d', this.scope.address, '-p', 'tcp', '--dport', String(port), '-m', 'comment', '--comment', this.table, '-j', 'DROP']);
         }
       }
@@ -95,13 +144,13 @@ export class InputDropRules {
     execFileSync(w[0], w.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   }
 
-  private run(argv: string[], port: number): void {
+  private run(argv: string[], port: number, rule: PortRule): void {
     try {
       this.exec(argv);
     } catch (e) {
       const stderr = String((e as { stderr?: Buffer }).stderr ?? '');
       const denied = /Operation not permitted|Permission denied|must be root/i.test(stderr);
-      const typed = this.commandsFor(port)
+      const typed = this.commandsFor(port, rule)
         .map((c) => this.wrap(c).map((a) => (/[\s{};]/.test(a) ? `'${a}'` : a)).join(' '))
         .join('\n  ');
       if (denied) {
@@ -113,5 +162,14 @@ export class InputDropRules {
       }
       throw new FirewallError(`adding the INPUT drop rule for port ${port} failed: ${stderr.trim()}\n  ${typed}`);
     }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

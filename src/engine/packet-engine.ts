@@ -6,11 +6,13 @@ import { EventEmitter } from 'node:events';
 import { addon } from './native.js';
 import { ipv4ToNumber } from './ipv4.js';
 import { RecordReader, type SegmentRecord } from './records.js';
-import { InputDropRules } from './firewall.js';
+import { FirewallError, InputDropRules } from './firewall.js';
 
 export type SynCookieMode = 'always' | 'auto' | 'never';
 export type RxMode = 'recvmmsg' | 'ring';
 export type AddressMode = 'owned' | 'shared';
+/** Who moves the bytes of an accepted connection: synwall's TCP engine, or the kernel's after a TCP_REPAIR handoff. */
+export type DataPath = 'userspace' | 'kernel';
 
 export interface PacketEngineOptions {
   /** Interface to open (in `netns` if given). */
@@ -88,8 +90,55 @@ export interface EngineCounters {
   txErrors: number;
   faultDropped: number;
   arpRepliesToJs: number;
+  /** Connections handed to the kernel's TCP (kernel data path). */
+  handoffs: number;
+  /** Handoffs that failed (the connection was reset); by reason in handoffFailuresByReason. */
+  handoffFailures: number;
+  /** Frames the firewall dropped before a handoff finished, given back to the kernel. */
+  handoffReinjected: number;
+  /** Segments of kernel-held connections seen and left to the kernel. */
+  kernelFlowSegments: number;
   /** Frames dropped by reason (malformed, not for us, ...). */
   drops: Record<string, number>;
+  /** Failed handoffs by the step that failed (permission, connect, ...). */
+  handoffFailuresByReason: Record<string, number>;
+}
+
+/** What the stateful SYN queue tells native code about a SYN_RCVD connection of the kernel data path. */
+export interface ExpectedHandoff {
+  remoteAddress: number;
+  remotePort: number;
+  localPort: number;
+  iss: number;
+  irs: number;
+  /** The peer's MSS. */
+  mss: number;
+  /** The peer's window shift, or undefined when window scaling is off. */
+  wscale: number | undefined;
+  /** The shift our SYN-ACK offered. */
+  ourWscale: number;
+  sackPermitted: boolean;
+  timestamps: boolean;
+  /** The window our SYN-ACK advertised (bytes). */
+  window: number;
+}
+
+/** A connection native code handed to the kernel ('handoff' event). */
+export interface HandoffRecord {
+  connId: number;
+  remoteAddress: number;
+  localAddress: number;
+  remotePort: number;
+  localPort: number;
+  /** The kernel socket, or undefined when the handoff failed (the peer got a RST). */
+  fd: number | undefined;
+  /** Why it failed: the step that failed (a key of handoffFailuresByReason). */
+  failure: string | undefined;
+  mss: number;
+  wscale: number | undefined;
+  ourWscale: number;
+  sackPermitted: boolean;
+  timestamps: boolean;
 }
 
 export interface OutgoingSegment {
@@ -123,7 +172,8 @@ interface NativeEngine {
   stop(): void;
   ref(): void;
   unref(): void;
-  setListener(port: number, mode: number): boolean;
+  setListener(port: number, mode: number, kernel: boolean): boolean;
+  expectHandoff(o: Record<string, unknown>): boolean;
   setSynQueueFull(port: number, full: boolean): void;
   addFlow(raddr: number, rport: number, lport: number): number;
   removeFlow(raddr: number, rport: number, lport: number): boolean;
@@ -194,6 +244,7 @@ export interface ArpReply {
 
 export interface PacketEngineEvents {
   established: [SegmentRecord];
+  handoff: [HandoffRecord];
   segment: [SegmentRecord];
   syn: [SegmentRecord];
   arp: [ArpReply];
@@ -206,6 +257,7 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
   private readonly native: NativeEngine;
   private readonly reader: RecordReader;
   private readonly firewall: InputDropRules | undefined;
+  private readonly shared: boolean;
   private closed = false;
 
   constructor(options: PacketEngineOptions) {
@@ -215,8 +267,9 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
     this.localIp = ipv4ToNumber(options.address);
     this.reader = new RecordReader(options.ringBytes ?? 4 << 20);
     const owned = (options.addressMode ?? 'owned') === 'owned';
+    this.shared = !owned;
     if (!owned && (options.manageFirewall ?? true)) {
-      this.firewall = new InputDropRules({ netns: options.netns, address: options.address });
+      this.firewall = new InputDropRules({ netns: options.netns, address: options.address, handoffMark: HANDOFF_MARK });
     }
     const Engine = addon.Engine as new () => NativeEngine;
     this.native = new Engine();
@@ -238,21 +291,47 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
     if (options.cookieSecret) this.native.setSecret(options.cookieSecret);
   }
 
-  /** Starts answering SYNs to `port`. */
-  listen(port: number, mode: SynCookieMode = 'always'): void {
+  /**
+   * Starts answering SYNs to `port`. With dataPath 'kernel' (a 'shared'
+   * address only) accepted connections are handed to the kernel's TCP and
+   * come as 'handoff' events instead of 'established' records.
+   */
+  listen(port: number, mode: SynCookieMode = 'always', dataPath: DataPath = 'userspace'): void {
     checkInt('port', port, 1, 65535);
     if (!(mode in MODE)) throw new TypeError(`synCookies must be 'auto', 'always' or 'never', got ${String(mode)}`);
+    if (dataPath !== 'userspace' && dataPath !== 'kernel') throw new TypeError(`dataPath must be 'userspace' or 'kernel', got ${String(dataPath)}`);
+    if (dataPath === 'kernel') {
+      if (!this.shared) throw new TypeError("dataPath 'kernel' needs addressMode 'shared': the kernel must hold the address to own the connections");
+      checkRepairAllowed();
+    }
     if (this.firewall) {
-      this.firewall.add(port);
+      this.firewall.add(port, dataPath === 'kernel' ? 'handoff' : 'drop');
       liveFirewalls.add(this.firewall);
     }
-    this.native.setListener(port, MODE[mode]);
+    this.native.setListener(port, MODE[mode], dataPath === 'kernel');
+  }
+
+  /** Kernel data path, stateful handshake: hand this SYN_RCVD connection's third ACK to the kernel. */
+  expectHandoff(h: ExpectedHandoff): boolean {
+    return this.native.expectHandoff({
+      raddr: h.remoteAddress,
+      rport: h.remotePort,
+      lport: h.localPort,
+      iss: h.iss,
+      irs: h.irs,
+      mss: h.mss,
+      wscale: h.wscale ?? 255,
+      ourWscale: h.ourWscale,
+      sackPermitted: h.sackPermitted,
+      timestamps: h.timestamps,
+      window: h.window,
+    });
   }
 
   /** Stops answering SYNs to `port` (a 'shared'-mode rule stays until close()). */
   unlisten(port: number): void {
     checkInt('port', port, 1, 65535);
-    this.native.setListener(port, 0);
+    this.native.setListener(port, 0, false);
   }
 
   /** Tells native code whether the stateful SYN queue of `port` is full. */
@@ -346,7 +425,47 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
   private drain(): void {
     this.reader.drain((rec) => {
       if (rec.type === 'arp') this.emit('arp', { address: rec.remoteAddress, mac: rec.remoteMac });
+      else if (rec.type === 'handoff') this.emit('handoff', toHandoff(rec));
       else this.emit(rec.type, rec);
     });
   }
+}
+
+/** A failed handoff's record carries minus the reason's index in native's list. */
+function handoffFailureReason(code: number): string {
+  return (addon.handoffFailureNames as string[])[code] ?? `reason ${code}`;
+}
+
+function toHandoff(rec: SegmentRecord): HandoffRecord {
+  const fd = rec.fd ?? -1;
+  return {
+    connId: rec.connId,
+    remoteAddress: rec.remoteAddress,
+    localAddress: rec.localAddress,
+    remotePort: rec.remotePort,
+    localPort: rec.localPort,
+    fd: fd >= 0 ? fd : undefined,
+    failure: fd >= 0 ? undefined : handoffFailureReason(-fd),
+    mss: rec.mss ?? 536,
+    wscale: rec.wscale,
+    ourWscale: rec.ourWscale,
+    sackPermitted: rec.sackPermitted,
+    timestamps: rec.ts !== undefined,
+  };
+}
+
+/** The mark handed-off sockets carry; the firewall lets their segments through. */
+export const HANDOFF_MARK: number = addon.handoffMark as number;
+
+/** TCP_REPAIR needs CAP_NET_ADMIN; say so at listen(), not at the first handoff. */
+function checkRepairAllowed(): void {
+  const errno = (addon.probeRepair as () => number)();
+  if (errno === 0) return;
+  if (errno === 1 /* EPERM */) {
+    throw new FirewallError(
+      "synwall needs CAP_NET_ADMIN for dataPath 'kernel' (TCP_REPAIR hands each connection to the kernel, nftables keeps the handshake from it). " +
+        'Run as root or grant it: sudo setcap cap_net_admin,cap_net_raw+ep "$(readlink -f "$(command -v node)")"',
+    );
+  }
+  throw new FirewallError(`this kernel cannot hand connections over with TCP_REPAIR (errno ${errno}); use dataPath 'userspace'`);
 }

@@ -14,6 +14,7 @@ export const RecordType = {
   Segment: 2,
   Syn: 3,
   Arp: 4,
+  Handoff: 5,
 } as const;
 
 const RECORD_TYPE_NAMES: Record<number, SegmentRecord['type']> = {
@@ -21,6 +22,7 @@ const RECORD_TYPE_NAMES: Record<number, SegmentRecord['type']> = {
   [RecordType.Segment]: 'segment',
   [RecordType.Syn]: 'syn',
   [RecordType.Arp]: 'arp',
+  [RecordType.Handoff]: 'handoff',
 };
 
 const OPT_HAS_MSS = 1;
@@ -32,7 +34,7 @@ const OPT_ECN = 16;
 /** One segment as the native engine handed it over (numbers in host order). */
 export interface SegmentRecord {
   /** 'arp': an ARP reply to us (remoteAddress, remoteMac; the rest is zero). */
-  type: 'established' | 'segment' | 'syn' | 'arp';
+  type: 'established' | 'segment' | 'syn' | 'arp' | 'handoff';
   /** Demux id of the flow (0 for SYN records). */
   connId: number;
   remoteAddress: number;
@@ -58,6 +60,8 @@ export interface SegmentRecord {
   /** For 'established': our ISN (the cookie, SEG.ACK - 1) and the client's (SEG.SEQ - 1). */
   iss?: number;
   irs?: number;
+  /** For 'handoff': the kernel socket's fd, or minus the failure reason's index (see handoffFailureReason). */
+  fd?: number;
   payload: Buffer;
 }
 
@@ -136,6 +140,7 @@ export class RecordReader {
       ecn: (optBits & OPT_ECN) !== 0,
       sack,
       remoteMac: Buffer.from(this.bytes.subarray(off + 44, off + 50)),
+      fd: type === RecordType.Handoff ? v.getInt32(off + 84, true) : undefined,
       payload: Buffer.from(this.bytes.subarray(start, start + payloadLen)),
     };
   }

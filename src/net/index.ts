@@ -1,6 +1,6 @@
 /** The net-shaped API: createServer/Server, connect/Socket. */
 export { Server, createServer } from './server.js';
-export type { ServerOptions, ServerEvents, DropInfo } from './server.js';
+export type { ServerOptions, ServerEvents, DropInfo, SocketFor } from './server.js';
 export { Socket } from './socket.js';
 export type { SocketOptions } from './socket.js';
 export { connect, createConnection } from './connect.js';

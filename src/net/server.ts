@@ -8,6 +8,10 @@
  * exit by itself.
  */
 import { EventEmitter } from 'node:events';
+import type net from 'node:net';
+import type { DataPath, HandoffRecord } from '../engine/packet-engine.js';
+import { adoptKernelSocket, kernelTcpInfo, kernelTcpStateName } from '../engine/kernel-socket.js';
+import { numberToIpv4 } from '../engine/ipv4.js';
 import type { StackListener } from '../stack/listener.js';
 import type { StackConnection } from '../stack/stack-connection.js';
 import { acquireStack, type SharedStack } from './shared-stack.js';
@@ -26,6 +30,15 @@ export interface ServerOptions {
   /** setKeepAlive(true, keepAliveInitialDelay) on accepted sockets. */
   keepAlive?: boolean;
   keepAliveInitialDelay?: number;
+  /**
+   * Who moves the bytes once a connection is accepted (default 'userspace').
+   * 'userspace': synwall's own TCP engine; 'connection' gets a synwall Socket.
+   * 'kernel': synwall answers the handshake and the flood, then hands each
+   * accepted connection to the kernel's TCP (TCP_REPAIR); 'connection' gets
+   * a real net.Socket. Needs the kernel to hold the address (addressMode
+   * 'shared', the default here), CAP_NET_ADMIN and nftables.
+   */
+  dataPath?: DataPath;
 }
 
 export interface DropInfo {
@@ -37,28 +50,34 @@ export interface DropInfo {
   remoteFamily: 'IPv4';
 }
 
-export interface ServerEvents {
+/** What 'connection' gives: a synwall Socket, or a net.Socket on the kernel's TCP for dataPath 'kernel'. */
+export type SocketFor<P extends DataPath> = P extends 'kernel' ? net.Socket : Socket;
+
+export interface ServerEvents<P extends DataPath = 'userspace'> {
   listening: [];
-  connection: [Socket];
+  connection: [SocketFor<P>];
   close: [];
   error: [Error];
   /** A connection refused because of maxConnections (it is closed). */
   drop: [DropInfo];
 }
 
-export class Server extends EventEmitter<ServerEvents> implements SocketOwner {
+export class Server<P extends DataPath = 'userspace'> extends EventEmitter<ServerEvents<DataPath>> implements SocketOwner {
   /** Refuse (close) new connections while this many sockets are open. */
   maxConnections: number | undefined;
   private readonly options: Required<Pick<ServerOptions, 'allowHalfOpen' | 'pauseOnConnect' | 'noDelay' | 'keepAlive'>> & {
     keepAliveInitialDelay: number;
+    dataPath: DataPath;
   };
+  /** Kernel data path: the sockets handed out, with their 4-tuple for the native demux entry. */
+  private readonly kernelSockets = new Map<net.Socket, HandoffRecord>();
   private shared: SharedStack | undefined;
   private listener: StackListener | undefined;
   private readonly sockets = new Set<Socket>();
   private closing = false;
   private refd = true;
 
-  constructor(options: ServerOptions = {}, connectionListener?: (socket: Socket) => void) {
+  constructor(options: ServerOptions & { dataPath?: P } = {}, connectionListener?: (socket: SocketFor<P>) => void) {
     super();
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
     checkBoolean('allowHalfOpen', options.allowHalfOpen);
@@ -66,14 +85,18 @@ export class Server extends EventEmitter<ServerEvents> implements SocketOwner {
     checkBoolean('noDelay', options.noDelay);
     checkBoolean('keepAlive', options.keepAlive);
     checkMs('keepAliveInitialDelay', options.keepAliveInitialDelay);
+    if (options.dataPath !== undefined && options.dataPath !== 'userspace' && options.dataPath !== 'kernel') {
+      throw new TypeError(`dataPath must be 'userspace' or 'kernel', got ${String(options.dataPath)}`);
+    }
     this.options = {
       allowHalfOpen: options.allowHalfOpen ?? false,
       pauseOnConnect: options.pauseOnConnect ?? false,
       noDelay: options.noDelay ?? false,
       keepAlive: options.keepAlive ?? false,
       keepAliveInitialDelay: options.keepAliveInitialDelay ?? 0,
+      dataPath: options.dataPath ?? 'userspace',
     };
-    if (connectionListener) this.on('connection', connectionListener);
+    if (connectionListener) this.on('connection', connectionListener as (socket: Socket | net.Socket) => void);
   }
 
   get listening(): boolean {
@@ -89,6 +112,14 @@ export class Server extends EventEmitter<ServerEvents> implements SocketOwner {
    */
   listen(options: NetListenOptions, callback?: () => void): this {
     const o = validateListenOptions(options);
+    if (this.options.dataPath === 'kernel') {
+      if (o.engine.addressMode === 'owned') {
+        throw new TypeError(
+          "addressMode 'owned' cannot be used with dataPath 'kernel': the kernel must hold the address to own the handed-off connections (use addressMode 'shared')",
+        );
+      }
+      o.engine = { ...o.engine, addressMode: 'shared' };
+    }
     if (this.listener || this.shared) throw codedError('ERR_SERVER_ALREADY_LISTEN', 'Listen method has been called more than once without closing.');
     if (callback) this.once('listening', callback);
     this.closing = false;
@@ -100,7 +131,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketOwner {
       return this;
     }
     try {
-      this.listener = listenOn(shared, o.port, { backlog: o.backlog, synCookies: o.synCookies });
+      this.listener = listenOn(shared, o.port, { backlog: o.backlog, synCookies: o.synCookies, dataPath: this.options.dataPath });
     } catch (err) {
       shared.remove(this);
       process.nextTick(() => this.emit('error', err as Error));
@@ -109,6 +140,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketOwner {
     this.shared = shared;
     if (!this.refd) shared.setRef(this, false);
     this.listener.on('connection', (sc) => this.accept(sc));
+    this.listener.on('handoff', (h) => this.acceptHandoff(h));
     process.nextTick(() => this.emit('listening'));
     return this;
   }
@@ -141,7 +173,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketOwner {
   }
 
   getConnections(callback: (err: Error | null, count: number) => void): this {
-    const n = this.sockets.size;
+    const n = this.sockets.size + this.kernelSockets.size;
     process.nextTick(() => callback(null, n));
     return this;
   }
@@ -172,6 +204,11 @@ export class Server extends EventEmitter<ServerEvents> implements SocketOwner {
       connections: stack.connections().map((sc) => sc.info()),
       synQueue: l?.halfOpen ?? 0,
       acceptQueue: l?.acceptQueue.length ?? 0,
+      kernelEstablished: [...this.kernelSockets.keys()].filter((s) => {
+        const fd = fdOf(s);
+        const ti = fd !== undefined ? kernelTcpInfo(fd) : undefined;
+        return ti !== undefined && (ti.state === 1 || ti.state === 8);
+      }).length,
     });
   }
 
@@ -182,10 +219,31 @@ export class Server extends EventEmitter<ServerEvents> implements SocketOwner {
     const stack = shared.stack;
     const now = stack.now();
     const port = this.listener?.port ?? this.lastPort;
-    return stack
+    const own = stack
       .connections()
       .filter((sc) => sc.origin !== 'active' && sc.localPort === port)
       .map((sc) => listing(sc.info(), now));
+    for (const [socket, h] of this.kernelSockets) {
+      const fd = fdOf(socket);
+      const ti = fd !== undefined ? kernelTcpInfo(fd) : undefined;
+      if (!ti) continue;
+      own.push({
+        localAddress: numberToIpv4(h.localAddress),
+        localPort: h.localPort,
+        remoteAddress: numberToIpv4(h.remoteAddress),
+        remotePort: h.remotePort,
+        state: kernelTcpStateName(ti.state),
+        sendQueue: socket.writableLength + ti.unacked,
+        recvQueue: socket.readableLength,
+        timer: 'off',
+        timerMs: 0,
+        retransmits: ti.retransmits,
+        probes: 0,
+        origin: 'kernel',
+        kernel: ti,
+      });
+    }
+    return own;
   }
 
   private lastPort: number | undefined;
@@ -223,8 +281,39 @@ export class Server extends EventEmitter<ServerEvents> implements SocketOwner {
     this.emit('connection', socket);
   }
 
+  /** Kernel data path: a net.Socket on the handed-off fd, as net.Server gives an accepted one. */
+  private acceptHandoff(h: HandoffRecord): void {
+    this.lastPort = h.localPort;
+    const shared = this.shared as SharedStack;
+    if (h.fd === undefined) return; // native code reset it and counted why
+    const socket = adoptKernelSocket(h.fd, { allowHalfOpen: this.options.allowHalfOpen, pauseOnConnect: this.options.pauseOnConnect });
+    const engine = shared.engine;
+    socket.once('close', () => {
+      // The kernel holds the flow's remnants (FIN_WAIT, TIME_WAIT) by itself.
+      engine.removeFlow(h.remoteAddress, h.remotePort, h.localPort);
+      if (this.kernelSockets.delete(socket)) this.maybeClosed();
+    });
+    if (this.maxConnections !== undefined && this.maxConnections >= 0 && this.sockets.size + this.kernelSockets.size >= this.maxConnections) {
+      socket.destroy();
+      this.emit('drop', {
+        localAddress: numberToIpv4(h.localAddress),
+        localPort: h.localPort,
+        localFamily: 'IPv4',
+        remoteAddress: numberToIpv4(h.remoteAddress),
+        remotePort: h.remotePort,
+        remoteFamily: 'IPv4',
+      });
+      return;
+    }
+    this.kernelSockets.set(socket, h);
+    (socket as net.Socket & { server?: Server }).server = this;
+    if (this.options.noDelay) socket.setNoDelay(true);
+    if (this.options.keepAlive) socket.setKeepAlive(true, this.options.keepAliveInitialDelay);
+    this.emit('connection', socket);
+  }
+
   private maybeClosed(): void {
-    if (!this.closing || this.listener || this.sockets.size > 0) return;
+    if (!this.closing || this.listener || this.sockets.size > 0 || this.kernelSockets.size > 0) return;
     this.closing = false;
     const shared = this.shared;
     this.shared = undefined;
@@ -234,7 +323,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketOwner {
 }
 
 /** Listen on `port`, or on a free ephemeral port for 0. */
-function listenOn(shared: SharedStack, port: number, options: { backlog: number; synCookies: 'auto' | 'always' | 'never' }): StackListener {
+function listenOn(shared: SharedStack, port: number, options: { backlog: number; synCookies: 'auto' | 'always' | 'never'; dataPath: DataPath }): StackListener {
   if (port !== 0) return shared.stack.listen(port, options);
   const lo = 32768;
   const span = 61000 - lo;
@@ -252,11 +341,20 @@ function listenOn(shared: SharedStack, port: number, options: { backlog: number;
 
 /** net.createServer(): a Server; call listen({ interface, address, port }). */
 export function createServer(connectionListener?: (socket: Socket) => void): Server;
-export function createServer(options?: ServerOptions, connectionListener?: (socket: Socket) => void): Server;
+export function createServer<P extends DataPath = 'userspace'>(
+  options?: ServerOptions & { dataPath?: P },
+  connectionListener?: (socket: SocketFor<P>) => void,
+): Server<P>;
 export function createServer(
   a?: ServerOptions | ((socket: Socket) => void),
-  b?: (socket: Socket) => void,
-): Server {
-  if (typeof a === 'function') return new Server({}, a);
-  return new Server(a ?? {}, b);
+  b?: (socket: Socket | net.Socket) => void,
+): Server<DataPath> {
+  if (typeof a === 'function') return new Server<'userspace'>({}, a) as unknown as Server<DataPath>;
+  return new Server<DataPath>(a ?? {}, b);
+}
+
+/** The fd of a net.Socket's libuv handle (not in Node's typings). */
+function fdOf(socket: net.Socket): number | undefined {
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }

@@ -5,6 +5,7 @@
  * they are unit-tested on their own.
  */
 import type { EngineCounters } from '../engine/packet-engine.js';
+import type { KernelTcpInfo, KernelTcpState } from '../engine/kernel-socket.js';
 import type { ListenerCounters } from '../stack/listener.js';
 import type { StackConnectionInfo } from '../stack/stack-connection.js';
 import type { TcpState } from '../tcp/state.js';
@@ -39,6 +40,9 @@ export interface ServerStats {
   OutRsts: number;
   /** Accepted connections handed to the application by this server. */
   Accepted: number;
+  /** Kernel data path: connections handed to the kernel's TCP, and handoffs that failed (reset). */
+  Handoffs: number;
+  HandoffFailures: number;
   /** Half-open connections waiting in this server's SYN queue now. */
   SynQueue: number;
   /** Established connections waiting in the accept queue now. */
@@ -56,13 +60,15 @@ export interface StatsInput {
   connections: Array<Pick<StackConnectionInfo, 'state' | 'retransmits'>>;
   synQueue: number;
   acceptQueue: number;
+  /** Kernel data path: handed-off sockets now ESTABLISHED or CLOSE_WAIT. */
+  kernelEstablished?: number;
 }
 
 export function computeStats(i: StatsInput): ServerStats {
   const sum = (f: (l: ListenerCounters) => number): number => i.listeners.reduce((a, l) => a + f(l), 0);
   const overflows = sum((l) => l.acceptQueueOverflows) + i.pool.listenOverflowsClosed;
   const drops = overflows + sum((l) => l.synsDropped) + i.pool.listenDropsClosed + i.engine.listenDrops;
-  let estab = 0;
+  let estab = i.kernelEstablished ?? 0;
   let retrans = i.pool.retransClosed;
   for (const c of i.connections) {
     if (c.state === 'ESTABLISHED' || c.state === 'CLOSE_WAIT') estab++;
@@ -83,6 +89,8 @@ export function computeStats(i: StatsInput): ServerStats {
     RetransSegs: retrans,
     OutRsts: i.engine.rstsSent,
     Accepted: sum((l) => l.accepted),
+    Handoffs: sum((l) => l.handoffs),
+    HandoffFailures: sum((l) => l.handoffFailures),
     SynQueue: i.synQueue,
     AcceptQueue: i.acceptQueue,
     engine: i.engine,
@@ -107,7 +115,10 @@ export interface ConnectionListing {
   /** Retransmissions so far (data/FIN) and keepalive probes unanswered: netstat's (x/y/z) counts. */
   retransmits: number;
   probes: number;
-  origin: StackConnectionInfo['origin'];
+  /** How the connection began; 'kernel': handed to the kernel's TCP (kernel data path). */
+  origin: StackConnectionInfo['origin'] | 'kernel';
+  /** Kernel data path: the kernel's TCP_INFO. */
+  kernel?: KernelTcpInfo;
 }
 
 export function listing(info: StackConnectionInfo, now: number): ConnectionListing {

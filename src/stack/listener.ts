@@ -14,7 +14,7 @@
  * final ACK, so the client retransmits it later, as Linux does.
  */
 import { EventEmitter } from 'node:events';
-import type { SynCookieMode } from '../engine/packet-engine.js';
+import type { DataPath, HandoffRecord, SynCookieMode } from '../engine/packet-engine.js';
 import type { PassiveOpenListener, StackConnection } from './stack-connection.js';
 
 export interface ListenOptions {
@@ -22,11 +22,20 @@ export interface ListenOptions {
   backlog?: number;
   /** SYN handling (default 'auto'). */
   synCookies?: SynCookieMode;
+  /**
+   * 'userspace' (default): connections live in synwall's TCP engine and come
+   * as 'connection'. 'kernel': synwall answers the handshake, then native
+   * code hands each connection to the kernel's TCP; it comes as 'handoff'
+   * with the socket's fd (the engine's address must be 'shared').
+   */
+  dataPath?: DataPath;
 }
 
 export interface ListenerEvents {
   /** An established connection the application now holds. */
   connection: [StackConnection];
+  /** Kernel data path: a connection handed to the kernel (fd), or a failed handoff (fd undefined). */
+  handoff: [HandoffRecord];
   close: [];
 }
 
@@ -43,6 +52,9 @@ export interface ListenerCounters {
   cookieConnections: number;
   /** Connections handed to the application. */
   accepted: number;
+  /** Kernel data path: connections handed to the kernel, and handoffs that failed. */
+  handoffs: number;
+  handoffFailures: number;
 }
 
 /** What a listener needs from its stack. */
@@ -55,6 +67,7 @@ export class StackListener extends EventEmitter<ListenerEvents> implements Passi
   readonly port: number;
   readonly backlog: number;
   readonly mode: SynCookieMode;
+  readonly dataPath: DataPath;
   readonly counters: ListenerCounters = {
     synsQueued: 0,
     synsDropped: 0,
@@ -62,6 +75,8 @@ export class StackListener extends EventEmitter<ListenerEvents> implements Passi
     acceptQueueOverflows: 0,
     cookieConnections: 0,
     accepted: 0,
+    handoffs: 0,
+    handoffFailures: 0,
   };
   /** @internal half-open connections (SYN_RCVD). */
   readonly synQueue = new Set<StackConnection>();
@@ -87,6 +102,11 @@ export class StackListener extends EventEmitter<ListenerEvents> implements Passi
     this.port = port;
     this.backlog = backlog;
     this.mode = mode;
+    const dataPath = options.dataPath ?? 'userspace';
+    if (dataPath !== 'userspace' && dataPath !== 'kernel') {
+      throw new TypeError(`dataPath must be 'userspace' or 'kernel', got ${String(dataPath)}`);
+    }
+    this.dataPath = dataPath;
   }
 
   get isClosed(): boolean {
@@ -137,6 +157,13 @@ export class StackListener extends EventEmitter<ListenerEvents> implements Passi
     if (this.synQueue.delete(sc)) this.syncSynQueueFull();
     this.acceptQueue.push(sc);
     this.drain();
+  }
+
+  /** @internal kernel data path: a connection left for the kernel (or failed to). */
+  handedOff(h: HandoffRecord): void {
+    if (h.fd === undefined) this.counters.handoffFailures++;
+    else this.counters.handoffs++;
+    this.emit('handoff', h);
   }
 
   /** @internal the connection reached CLOSED: forget it wherever it waits. */

@@ -17,7 +17,9 @@ import type { PacketEngine, PacketEngineOptions, PacketEngineEvents } from '../e
 import { PacketEngine as NativePacketEngine } from '../engine/packet-engine.js';
 import { ipv4ToNumber, numberToIpv4 } from '../engine/ipv4.js';
 import type { SegmentRecord } from '../engine/records.js';
-import { Connection } from '../tcp/connection.js';
+import type { HandoffRecord } from '../engine/packet-engine.js';
+import { resetKernelSocket } from '../engine/kernel-socket.js';
+import { Connection, DEFAULT_PEER_MSS } from '../tcp/connection.js';
 import type { ConnectionEvent } from '../tcp/events.js';
 import { resolveTcpOptions, type TcpConfig, type TcpOptions } from '../tcp/options.js';
 import { ACK, RST, SYN } from '../tcp/segment.js';
@@ -39,6 +41,8 @@ export type StackPacketEngine = Pick<
   readonly info: { readonly mss: number };
   /** ARP for active opens without a given MAC (PacketEngine has it). */
   requestArp?: NeighbourEngine['requestArp'];
+  /** Kernel data path: hand a SYN_RCVD connection's third ACK to the kernel (PacketEngine has it). */
+  expectHandoff?: PacketEngine['expectHandoff'];
   /** Cookie SYN-ACK from native code for a SYN the full SYN queue cannot take (PacketEngine has it). */
   answerWithCookie?: (syn: SegmentRecord) => boolean;
   on<K extends keyof PacketEngineEvents>(event: K, listener: (...args: PacketEngineEvents[K]) => void): unknown;
@@ -102,6 +106,7 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
   private readonly onSynRecord = (rec: SegmentRecord): void => this.handleSyn(rec);
   private readonly onEstablishedRecord = (rec: SegmentRecord): void => this.handleCookie(rec);
   private readonly onSegmentRecord = (rec: SegmentRecord): void => this.handleSegment(rec);
+  private readonly onHandoffRecord = (h: HandoffRecord): void => this.handleHandoff(h);
 
   /** Opens a PacketEngine with `engineOptions` and a stack on it; close() closes both. */
   static open(engineOptions: PacketEngineOptions, options: TcpStackOptions = {}): TcpStack {
@@ -126,6 +131,7 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
     engine.on('syn', this.onSynRecord);
     engine.on('established', this.onEstablishedRecord);
     engine.on('segment', this.onSegmentRecord);
+    engine.on('handoff', this.onHandoffRecord);
   }
 
   now(): number {
@@ -143,8 +149,11 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
       options,
     );
     this.listenersByPort.set(port, listener);
+    if (listener.dataPath === 'kernel' && !this.engine.expectHandoff) {
+      throw new TypeError("dataPath 'kernel' needs a PacketEngine that can hand connections to the kernel");
+    }
     this.engine.setSynQueueFull(port, false);
-    this.engine.listen(port, listener.mode);
+    this.engine.listen(port, listener.mode, listener.dataPath);
     return listener;
   }
 
@@ -219,6 +228,7 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
     this.engine.off('syn', this.onSynRecord);
     this.engine.off('established', this.onEstablishedRecord);
     this.engine.off('segment', this.onSegmentRecord);
+    this.engine.off('handoff', this.onHandoffRecord);
     if (this.ownsEngine) this.engine.close();
   }
 
@@ -261,7 +271,52 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
     const conn = Connection.acceptSyn(this.config, tuple, recordToSegment(rec), this.clock.now());
     const sc = this.adopt(conn, rec.remoteMac, rec.remoteAddress, rec.remotePort, rec.localPort, 'syn-queue', listener);
     listener.addHalfOpen(sc);
+    if (listener.dataPath === 'kernel') {
+      // Native code takes the third ACK and hands the connection to the
+      // kernel; until then SYN_RCVD here retransmits the SYN-ACK.
+      const info = conn.info();
+      this.engine.expectHandoff?.({
+        remoteAddress: rec.remoteAddress,
+        remotePort: rec.remotePort,
+        localPort: rec.localPort,
+        iss: info.iss,
+        irs: info.irs,
+        mss: rec.mss ?? DEFAULT_PEER_MSS,
+        wscale: rec.wscale !== undefined ? info.sndShift : undefined,
+        ourWscale: info.rcvShift,
+        sackPermitted: info.sack,
+        timestamps: info.timestamps,
+        window: Math.min(info.rcvWnd, 0xffff),
+      });
+    }
     this.service(sc);
+  }
+
+  /**
+   * Kernel data path: native code made a kernel socket for this connection
+   * (or failed to and reset it). A stateful SYN_RCVD twin is dropped without
+   * a word: the kernel speaks for the connection now. Its native demux entry
+   * stays (it routes the flow's early frames to the kernel) until the
+   * application's socket closes and calls removeFlow.
+   */
+  private handleHandoff(h: HandoffRecord): void {
+    const sc = this.table.get(flowKey(h.remoteAddress, h.remotePort, h.localPort));
+    if (sc) {
+      this.table.delete(sc);
+      if (sc.timer) this.wheel.cancel(sc.timer);
+      sc.timer = undefined;
+      sc.listener?.forget(sc);
+      this.queueArm();
+    }
+    const listener = this.listenersByPort.get(h.localPort);
+    if (listener && !listener.isClosed && listener.dataPath === 'kernel') {
+      listener.handedOff(h);
+      return;
+    }
+    // The listener closed while the ACK was on its way: reset it (Linux's
+    // inet_csk_listen_stop does the same to its accept queue).
+    if (h.fd !== undefined) resetKernelSocket(h.fd);
+    this.engine.removeFlow(h.remoteAddress, h.remotePort, h.localPort);
   }
 
   private handleCookie(rec: SegmentRecord): void {
@@ -281,7 +336,7 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
       {
         iss: (rec.ack - 1) >>> 0,
         irs: (rec.seq - 1) >>> 0,
-        mss: rec.mss ?? 536,
+        mss: rec.mss ?? DEFAULT_PEER_MSS,
         wscale: rec.wscale,
         sackPermitted: rec.sackPermitted,
         localWscale: rec.ourWscale,
