@@ -371,7 +371,10 @@ void Engine::HandleTcp(const TcpSegmentView& s) {
           // The kernel owns it. A frame queued before the socket took its
           // mark was dropped by the firewall: give it back. Later ones
           // reached the kernel directly.
-          if (frame_ == nullptr || frame_->tstamp_ns == 0 || frame_->tstamp_ns <= flow.done_ns)
+          // A SYN never passes the firewall: the kernel answers it (a
+          // challenge ACK) only if we give it over.
+          if (frame_ == nullptr || frame_->tstamp_ns == 0 || frame_->tstamp_ns <= flow.done_ns ||
+              (s.flags & (tcpflag::SYN | tcpflag::ACK)) == tcpflag::SYN)
             Reinject(s);
           else
             Bump(Counter::kKernelFlowSegments);

@@ -3,6 +3,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -37,6 +40,56 @@ bool Set(int fd, int level, int name, const T& value) {
   return setsockopt(fd, level, name, &value, sizeof value) == 0;
 }
 
+// One request on a NETLINK_SOCK_DIAG socket for the exact 4-tuple. Returns
+// the reply's TCP state for SOCK_DIAG_BY_FAMILY (0: no such socket) or the
+// error for SOCK_DESTROY (0: done).
+int SockDiag(int nl, uint16_t type, const HandoffParams& p) {
+  struct {
+    nlmsghdr nlh;
+    inet_diag_req_v2 req;
+  } msg = {};
+  msg.nlh.nlmsg_len = sizeof msg;
+  msg.nlh.nlmsg_type = type;
+  msg.nlh.nlmsg_flags = NLM_F_REQUEST | (type == SOCK_DESTROY ? NLM_F_ACK : 0);
+  msg.req.sdiag_family = AF_INET;
+  msg.req.sdiag_protocol = IPPROTO_TCP;
+  msg.req.idiag_states = ~0u;
+  msg.req.id.idiag_sport = htons(p.lport);
+  msg.req.id.idiag_dport = htons(p.rport);
+  msg.req.id.idiag_src[0] = htonl(p.laddr);
+  msg.req.id.idiag_dst[0] = htonl(p.raddr);
+  msg.req.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+  msg.req.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  if (send(nl, &msg, sizeof msg, 0) != static_cast<ssize_t>(sizeof msg)) return -1;
+  alignas(nlmsghdr) uint8_t buf[1024];
+  ssize_t n = recv(nl, buf, sizeof buf, 0);
+  if (n < static_cast<ssize_t>(sizeof(nlmsghdr))) return -1;
+  const auto* h = reinterpret_cast<const nlmsghdr*>(buf);
+  if (h->nlmsg_type == NLMSG_ERROR) {
+    if (static_cast<size_t>(n) < NLMSG_LENGTH(sizeof(nlmsgerr))) return -1;
+    const int err = reinterpret_cast<const nlmsgerr*>(NLMSG_DATA(h))->error;
+    return type == SOCK_DESTROY ? -err : 0;  // get: an error means no such socket
+  }
+  if (type != SOCK_DIAG_BY_FAMILY || static_cast<size_t>(n) < NLMSG_LENGTH(sizeof(inet_diag_msg)))
+    return -1;
+  return reinterpret_cast<const inet_diag_msg*>(NLMSG_DATA(h))->idiag_state;
+}
+
+// A new SYN may reuse a 4-tuple the kernel holds in TIME_WAIT (RFC 9293
+// 3.6.1, RFC 6191); connect() takes such a tuple over by itself only when
+// the old connection used timestamps. Otherwise remove the TIME_WAIT
+// remnant -- only if that is what holds the tuple -- and say whether it went.
+bool DestroyTimeWait(const HandoffParams& p) {
+  constexpr int kTimeWait = 6;  // TCP_TIME_WAIT in the kernel's numbering
+  int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (nl < 0) return false;
+  timeval tv = {1, 0};  // the kernel answers at once; never hang the I/O thread
+  setsockopt(nl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  bool done = SockDiag(nl, SOCK_DIAG_BY_FAMILY, p) == kTimeWait && SockDiag(nl, SOCK_DESTROY, p) == 0;
+  close(nl);
+  return done;
+}
+
 }  // namespace
 
 int HandOff(const HandoffParams& p, HandoffError* err, int* sys_errno) {
@@ -55,13 +108,17 @@ int HandOff(const HandoffParams& p, HandoffError* err, int* sys_errno) {
     return -1;
   };
   const int on = 1;
+  // Repair mode also lets bind() take the address and port that every
+  // handed-off socket shares (SK_FORCE_REUSE).
   if (!Set(fd, SOL_TCP, TCP_REPAIR, on)) return fail(HandoffError::kPermission);
-  // Every handed-off socket shares the listening address and port; none of
-  // them listens, so SO_REUSEADDR lets them all bind it.
-  if (!Set(fd, SOL_SOCKET, SO_REUSEADDR, on)) return fail(HandoffError::kBind);
   sockaddr_in local = Sin(p.laddr, p.lport);
   if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0)
     return fail(HandoffError::kBind);
+  // The MSS the kernel sizes segments by is fixed at connect() (from the
+  // clamp TCP_MAXSEG sets); TCP_REPAIR_OPTIONS below only moves the clamp.
+  // Linux will not take a clamp under 88 bytes: such a peer gets a reset.
+  const int maxseg = p.mss;
+  if (!Set(fd, SOL_TCP, TCP_MAXSEG, maxseg)) return fail(HandoffError::kOptions);
   // Both queues start where the handshake left them: SND.NXT = ISS + 1 and
   // RCV.NXT = IRS + 1. The data of the third ACK is not written here: it is
   // reinjected and the kernel takes it in sequence (see handoff.h).
@@ -73,9 +130,11 @@ int HandOff(const HandoffParams& p, HandoffError* err, int* sys_errno) {
     return fail(HandoffError::kQueueSeq);
   // In repair mode connect() sends nothing: the socket goes straight to
   // ESTABLISHED. A 4-tuple in the kernel's TIME_WAIT is taken over when that
-  // connection used timestamps (tcp_twsk_unique), as a kernel listener would.
+  // connection used timestamps (tcp_twsk_unique); without, see DestroyTimeWait.
   sockaddr_in remote = Sin(p.raddr, p.rport);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0)
+  if (connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0 &&
+      (errno != EADDRNOTAVAIL || !DestroyTimeWait(p) ||
+       connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0))
     return fail(HandoffError::kConnect);
   // Options only after connect(): the kernel accepts them for ESTABLISHED
   // sockets that have sent nothing.
@@ -106,6 +165,10 @@ int HandOff(const HandoffParams& p, HandoffError* err, int* sys_errno) {
   // learn from it, and any data it sent meanwhile is reinjected.
   const int off_no_probe = TCP_REPAIR_OFF_NO_WP;
   if (!Set(fd, SOL_TCP, TCP_REPAIR, off_no_probe)) return fail(HandoffError::kRepairOff);
+  // Leaving repair mode clears the socket's reuse flag, and the next
+  // handoff's bind() would then conflict with this socket (and with its
+  // TIME_WAIT remnant later): none of them listens, so SO_REUSEADDR is safe.
+  if (!Set(fd, SOL_SOCKET, SO_REUSEADDR, on)) return fail(HandoffError::kRepairOff);
   // Last: from here on the firewall lets the flow's segments through.
   const uint32_t mark = kHandoffMark;
   if (!Set(fd, SOL_SOCKET, SO_MARK, mark)) return fail(HandoffError::kMark);

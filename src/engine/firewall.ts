@@ -72,6 +72,8 @@ export class InputDropRules {
     }
     const match = ['nft', 'add', 'rule', 'ip', this.table, 'input', 'ip', 'daddr', address, 'tcp', 'dport', String(port)];
     if (rule === 'handoff') {
+      // Frames synwall gives back to the kernel come in through the loopback.
+      cmds.push([...match, 'iifname', 'lo', 'accept']);
       const mark = `0x${(this.scope.handoffMark ?? 0).toString(16)}`;
       cmds.push([...match, 'tcp', 'flags', '&', '(syn|ack)', '==', 'syn', 'drop']);
       // 'socket mark' needs a full socket: a TIME_WAIT remnant makes the
