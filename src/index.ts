@@ -13,7 +13,7 @@ export {
 } from './packet-engine.js';
 export { type SegmentRecord } from './records.js';
 export { ipv4ToNumber, numberToIpv4 } from './ipv4.js';
-export { TcpFlags } from './tcp-flags.js';
+export { TcpFlags } from './tcp/segment.js';
 export { FirewallError } from './firewall.js';
 export {
   TcpStack,
