@@ -1,7 +1,7 @@
 /** Opening: RFC 9293 3.5 and 3.10.7.2-3.10.7.4, one scenario per transition. */
 import { describe, expect, it } from 'vitest';
 import { Connection } from '../../../src/tcp/connection.js';
-import { listenSegment, resetFor } from '../../../src/tcp/listen.js';
+import { resetFor } from '../../../src/tcp/listen.js';
 import { ACK, FIN, PSH, RST, SYN } from '../../../src/tcp/segment.js';
 import {
   C_ISS,
@@ -10,6 +10,7 @@ import {
   establishedClient,
   expectSegments,
   Harness,
+  listenSegment,
   plain,
   S_ISS,
   SERVER,

@@ -4,7 +4,8 @@ import { Connection, type OpenParams } from '../../../src/tcp/connection.js';
 import type { ConnectionEvent } from '../../../src/tcp/events.js';
 import { IsnGenerator } from '../../../src/tcp/isn.js';
 import { resolveTcpOptions, type TcpConfig, type TcpOptions } from '../../../src/tcp/options.js';
-import { EMPTY_PAYLOAD, flagNames, type Segment, type SegmentOptions } from '../../../src/tcp/segment.js';
+import { resetFor } from '../../../src/tcp/listen.js';
+import { ACK, EMPTY_PAYLOAD, flagNames, RST, SYN, type Segment, type SegmentOptions } from '../../../src/tcp/segment.js';
 import type { FourTuple } from '../../../src/tcp/tuple.js';
 
 export const CLIENT: FourTuple = {
@@ -72,6 +73,29 @@ export function expectSegments(actual: Segment[], expected: SegSpec[]): void {
   expected.forEach((e, i) => {
     if (e.payload !== undefined) expect(actual[i].payload).toEqual(seg(e).payload);
   });
+}
+
+export type ListenOutcome =
+  | { kind: 'open'; connection: Connection }
+  | { kind: 'reset'; segment: Segment }
+  | { kind: 'drop' };
+
+/**
+ * LISTEN (RFC 9293 3.10.7.2) for engine-only tests that have no TcpStack.
+ * The product's LISTEN is in src/stack/stack.ts (and native SYN cookies).
+ */
+export function listenSegment(
+  cfg: TcpConfig,
+  tuple: FourTuple,
+  s: Segment,
+  now: number,
+  params?: OpenParams,
+): ListenOutcome {
+  if (s.flags & RST) return { kind: 'drop' };
+  // Any ACK here acknowledges something we never sent: <SEQ=SEG.ACK><CTL=RST>.
+  if (s.flags & ACK) return { kind: 'reset', segment: resetFor(s) as Segment };
+  if (s.flags & SYN) return { kind: 'open', connection: Connection.acceptSyn(cfg, tuple, s, now, params) };
+  return { kind: 'drop' };
 }
 
 /** A connection plus the virtual clock and what it has said so far. */
