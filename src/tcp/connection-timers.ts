@@ -5,7 +5,11 @@
  */
 export type TimerKind = 'timeWait' | 'finWait2' | 'retransmit' | 'persist' | 'delayedAck' | 'keepAlive';
 
-/** Order in which due timers are handled within one onTimer() call. */
+/**
+ * Every kind, for cancelAll() and the earliest-deadline scans (on a tie,
+ * earliest() reports the kind listed first). Which due timer fires first is
+ * decided in Connection.onTimer, where the reason for the order is written.
+ */
 export const TIMER_KINDS: readonly TimerKind[] = [
   'timeWait',
   'finWait2',

@@ -998,6 +998,12 @@ export class Connection {
 
   // ---------------------------------------------------------------- timers
 
+  /**
+   * Fire what is due. The two that end the connection go first, since
+   * nothing else matters then; a retransmission or probe carries an ACK and
+   * so cancels a due delayed ACK instead of adding a second segment; keepalive
+   * goes last, when it can see whether anything is in flight.
+   */
   onTimer(now: number): void {
     const t = this.timers;
     if (t.due('timeWait', now)) {
