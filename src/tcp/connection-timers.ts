@@ -69,6 +69,13 @@ export class ConnectionTimers {
     return best;
   }
 
+  /** Is this timer due at `now`? If so it is disarmed, for the handler to re-arm. */
+  expire(kind: TimerKind, now: number): boolean {
+    if (!this.due(kind, now)) return false;
+    this.deadlines[kind] = undefined;
+    return true;
+  }
+
   /** Is this timer armed and due at `now`? */
   due(kind: TimerKind, now: number): boolean {
     const d = this.deadlines[kind];
