@@ -7,7 +7,6 @@ import {
   C_ISS,
   CLIENT,
   config,
-  establishedClient,
   expectSegments,
   Harness,
   listenSegment,
