@@ -15,7 +15,7 @@ export {
 } from './engine/packet-engine.js';
 export { type SegmentRecord } from './engine/records.js';
 export { ipv4ToNumber, numberToIpv4 } from './engine/ipv4.js';
-export { TcpFlags } from './tcp-flags.js';
+export { TcpFlags } from './tcp/segment.js';
 export { FirewallError } from './engine/firewall.js';
 export {
   TcpStack,

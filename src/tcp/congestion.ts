@@ -30,8 +30,32 @@ export class NewReno {
     return Math.min(10 * smss, Math.max(2 * smss, 14_600));
   }
 
-  /** New data acknowledged outside recovery: grow cwnd. */
+  /**
+   * The connection is established: the SMSS is known now, and a SYN or
+   * SYN-ACK that had to be sent again leaves one segment (RFC 5681 3.1).
+   */
+  start(smss: number, handshakeLoss: boolean, iss: number): void {
+    this.smss = smss;
+    this.cwnd = handshakeLoss ? smss : NewReno.initialWindow(smss);
+    this.recover = iss;
+  }
+
+  /**
+   * RFC 5681 4.1: after an idle period longer than the RTO the ACK clock is
+   * gone; restart from at most the initial window (Linux does too).
+   */
+  restartAfterIdle(): void {
+    this.cwnd = Math.min(this.cwnd, NewReno.initialWindow(this.smss));
+  }
+
+  /** A duplicate ACK (RFC 5681 3.2): returns how many in a row. */
+  duplicateAck(): number {
+    return ++this.dupAcks;
+  }
+
+  /** New data acknowledged outside recovery: the duplicate count restarts, cwnd grows. */
   onAck(ackedBytes: number): void {
+    this.dupAcks = 0;
     if (this.cwnd < this.ssthresh) {
       // Slow start, RFC 5681 (3.2): at most SMSS per ACK (RFC 3465 L=1).
       this.cwnd += Math.min(ackedBytes, this.smss);

@@ -5,7 +5,11 @@
  */
 export type TimerKind = 'timeWait' | 'finWait2' | 'retransmit' | 'persist' | 'delayedAck' | 'keepAlive';
 
-/** Order in which due timers are handled within one onTimer() call. */
+/**
+ * Every kind, for cancelAll() and the earliest-deadline scans (on a tie,
+ * earliest() reports the kind listed first). Which due timer fires first is
+ * decided in Connection.onTimer, where the reason for the order is written.
+ */
 export const TIMER_KINDS: readonly TimerKind[] = [
   'timeWait',
   'finWait2',
@@ -63,6 +67,13 @@ export class ConnectionTimers {
       if (d !== undefined && (best === undefined || d < best.deadline)) best = { kind: k, deadline: d };
     }
     return best;
+  }
+
+  /** Is this timer due at `now`? If so it is disarmed, for the handler to re-arm. */
+  expire(kind: TimerKind, now: number): boolean {
+    if (!this.due(kind, now)) return false;
+    this.deadlines[kind] = undefined;
+    return true;
   }
 
   /** Is this timer armed and due at `now`? */

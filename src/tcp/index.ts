@@ -9,5 +9,4 @@ export * from './isn.js';
 export * from './timing-wheel.js';
 export { Connection, DEFAULT_PEER_MSS } from './connection.js';
 export type { OpenParams, CookieParams, ConnectionInfo } from './connection.js';
-export { listenSegment, resetFor } from './listen.js';
-export type { ListenOutcome } from './listen.js';
+export { resetFor } from './listen.js';

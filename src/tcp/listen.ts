@@ -1,33 +1,10 @@
 /**
- * The two states without a connection object: LISTEN (RFC 9293 3.10.7.2)
- * and CLOSED (3.10.7.1). The connection table calls these for segments that
- * match a listener but no connection, or match nothing at all.
+ * What a port answers when no connection object exists. LISTEN itself is not
+ * here: src/stack/stack.ts (Connection.acceptSyn) and the native code (SYN
+ * cookies, then Connection.fromCookie) handle listeners, each once.
  */
-import { Connection, type OpenParams } from './connection.js';
-import type { TcpConfig } from './options.js';
-import { ACK, EMPTY_PAYLOAD, RST, SYN, type Segment, segmentLength } from './segment.js';
+import { ACK, EMPTY_PAYLOAD, RST, type Segment, segmentLength } from './segment.js';
 import { seqAdd } from './seq.js';
-import type { FourTuple } from './tuple.js';
-
-export type ListenOutcome =
-  | { kind: 'open'; connection: Connection }
-  | { kind: 'reset'; segment: Segment }
-  | { kind: 'drop' };
-
-/** A segment for a listener with no connection yet. */
-export function listenSegment(
-  cfg: TcpConfig,
-  tuple: FourTuple,
-  seg: Segment,
-  now: number,
-  params?: OpenParams,
-): ListenOutcome {
-  if (seg.flags & RST) return { kind: 'drop' };
-  // Any ACK here acknowledges something we never sent: <SEQ=SEG.ACK><CTL=RST>.
-  if (seg.flags & ACK) return { kind: 'reset', segment: resetFor(seg) as Segment };
-  if (seg.flags & SYN) return { kind: 'open', connection: Connection.acceptSyn(cfg, tuple, seg, now, params) };
-  return { kind: 'drop' };
-}
 
 /**
  * The reply of a CLOSED port (RFC 9293 3.10.7.1): nothing to a RST, else a

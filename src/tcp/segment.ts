@@ -9,14 +9,19 @@
  * read-only.
  */
 
-export const FIN = 0x01;
-export const SYN = 0x02;
-export const RST = 0x04;
-export const PSH = 0x08;
-export const ACK = 0x10;
-export const URG = 0x20;
-export const ECE = 0x40;
-export const CWR = 0x80;
+/** TCP header flag bits (RFC 9293 3.1, RFC 3168), as in Segment.flags and the native records. */
+export const TcpFlags = {
+  FIN: 0x01,
+  SYN: 0x02,
+  RST: 0x04,
+  PSH: 0x08,
+  ACK: 0x10,
+  URG: 0x20,
+  ECE: 0x40,
+  CWR: 0x80,
+} as const;
+
+export const { FIN, SYN, RST, PSH, ACK, URG, ECE, CWR } = TcpFlags;
 
 export interface Timestamps {
   /** TSval: the sender's timestamp clock. */
@@ -68,15 +73,4 @@ const FLAG_NAMES: Array<[number, string]> = [
 export function flagNames(flags: number): string {
   const names = FLAG_NAMES.filter(([bit]) => flags & bit).map(([, n]) => n);
   return names.length ? names.join('|') : 'none';
-}
-
-/** Bytes the options take on the wire, padded to 4 (RFC 9293 section 3.2). */
-export function optionsLength(o: SegmentOptions): number {
-  let n = 0;
-  if (o.mss !== undefined) n += 4;
-  if (o.wscale !== undefined) n += 3;
-  if (o.sackPermitted) n += 2;
-  if (o.ts) n += 10;
-  if (o.sack && o.sack.length) n += 2 + 8 * o.sack.length;
-  return (n + 3) & ~3;
 }

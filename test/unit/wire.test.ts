@@ -5,12 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { addon } from '../../src/engine/native.js';
 
 import { DATA_HEX, LOCAL, PEER, SYN_HEX } from './fixtures.js';
+import { TcpFlags as F } from '../../src/tcp/segment.js';
 
 const t = addon.testing;
 
 const OUR_MAC = '02:00:00:00:00:01';
 const PEER_MAC = '02:00:00:00:00:02';
-const F = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20, ECE: 0x40, CWR: 0x80 };
 const CSUM = { unknown: 0, partial: 1, valid: 2 };
 
 

@@ -1,28 +1,29 @@
 /** Opening: RFC 9293 3.5 and 3.10.7.2-3.10.7.4, one scenario per transition. */
 import { describe, expect, it } from 'vitest';
 import { Connection } from '../../../src/tcp/connection.js';
-import { listenSegment, resetFor } from '../../../src/tcp/listen.js';
+import { resetFor } from '../../../src/tcp/listen.js';
 import { ACK, FIN, PSH, RST, SYN } from '../../../src/tcp/segment.js';
 import {
   C_ISS,
   CLIENT,
   config,
-  establishedClient,
   expectSegments,
   Harness,
+  listenSegment,
   plain,
   S_ISS,
   SERVER,
   seg,
+  WINDOW,
 } from './helpers.js';
 
-const SYN_FROM_CLIENT = seg({ seq: C_ISS, flags: SYN, window: 65_535, options: { mss: 1460 } });
+const SYN_FROM_CLIENT = seg({ seq: C_ISS, flags: SYN, window: WINDOW, options: { mss: 1460 } });
 
 describe('active open', () => {
   it('CLOSED -> SYN_SENT sends SYN with our MSS and window', () => {
     const h = Harness.connect(plain(), { iss: C_ISS });
     expect(h.state).toBe('SYN_SENT');
-    h.expectSent([{ flags: SYN, seq: C_ISS, window: 65_535, options: { mss: 1460 } }]);
+    h.expectSent([{ flags: SYN, seq: C_ISS, options: { mss: 1460 } }]);
   });
 
   it('offers every option on the SYN when enabled', () => {
@@ -31,7 +32,6 @@ describe('active open', () => {
       {
         flags: SYN,
         seq: C_ISS,
-        window: 65_535,
         options: { mss: 1460, wscale: 3, sackPermitted: true, ts: { val: 105, ecr: 0 } },
       },
     ]);
@@ -43,7 +43,7 @@ describe('active open', () => {
     h.send({ seq: S_ISS, ack: C_ISS + 1, flags: SYN | ACK, window: 8192, options: { mss: 1400 } });
     expect(h.state).toBe('ESTABLISHED');
     const { segments, events } = h.poll();
-    expectSegments(segments, [{ flags: ACK, seq: C_ISS + 1, ack: S_ISS + 1, window: 65_535 }]);
+    expectSegments(segments, [{ flags: ACK, seq: C_ISS + 1, ack: S_ISS + 1, window: WINDOW }]);
     expect(events).toEqual([{ type: 'established' }]);
     expect(h.conn.info()).toMatchObject({ sndWnd: 8192, sndMss: 1400, irs: S_ISS });
   });
@@ -51,11 +51,11 @@ describe('active open', () => {
   it('sends data queued before the handshake right after the ACK', () => {
     const h = Harness.connect(plain(), { iss: C_ISS });
     expect(h.conn.write(new TextEncoder().encode('early'), 0)).toBe(5);
-    h.expectSent([{ flags: SYN, seq: C_ISS, window: 65_535, options: { mss: 1460 } }]);
+    h.expectSent([{ flags: SYN, seq: C_ISS, options: { mss: 1460 } }]);
     h.send({ seq: S_ISS, ack: C_ISS + 1, flags: SYN | ACK, window: 8192, options: { mss: 1400 } });
     h.expectSent([
-      { flags: ACK, seq: C_ISS + 1, ack: S_ISS + 1, window: 65_535 },
-      { flags: ACK | PSH, seq: C_ISS + 1, ack: S_ISS + 1, window: 65_535, payload: 'early' },
+      { flags: ACK, seq: C_ISS + 1, ack: S_ISS + 1 },
+      { flags: ACK | PSH, seq: C_ISS + 1, ack: S_ISS + 1, payload: 'early' },
     ]);
   });
 
@@ -63,16 +63,16 @@ describe('active open', () => {
     const h = Harness.connect(plain(), { iss: C_ISS });
     h.poll();
     h.send({ seq: S_ISS, ack: C_ISS + 7, flags: SYN | ACK, window: 8192 });
-    h.expectSent([{ flags: RST, seq: C_ISS + 7 }]);
+    h.expectSent([{ flags: RST, seq: C_ISS + 7, window: 0 }]);
     expect(h.state).toBe('SYN_SENT');
   });
 
   it('SYN_SENT -> CLOSED with ECONNREFUSED on RST|ACK; a RST without ACK is ignored', () => {
     const h = Harness.connect(plain(), { iss: C_ISS });
     h.poll();
-    h.send({ seq: 0, flags: RST });
+    h.send({ seq: 0, flags: RST, window: 0 });
     expect(h.state).toBe('SYN_SENT');
-    h.send({ seq: 0, ack: C_ISS + 1, flags: RST | ACK });
+    h.send({ seq: 0, ack: C_ISS + 1, flags: RST | ACK, window: 0 });
     expect(h.state).toBe('CLOSED');
     expect(h.poll()).toEqual({ segments: [], events: [{ type: 'closed', reason: 'ECONNREFUSED' }] });
     expect(h.conn.nextTimerDeadline()).toBeUndefined();
@@ -81,7 +81,7 @@ describe('active open', () => {
   it('retransmits the SYN at 1 s doubling and gives up with ETIMEDOUT after synRetries', () => {
     const h = Harness.connect(plain({ synRetries: 2 }), { iss: C_ISS });
     h.poll();
-    const syn = { flags: SYN, seq: C_ISS, window: 65_535, options: { mss: 1460 } };
+    const syn = { flags: SYN, seq: C_ISS, options: { mss: 1460 } };
     h.advanceTo(999);
     h.expectSent([]);
     h.advanceTo(1000);
@@ -102,8 +102,8 @@ describe('passive open', () => {
   it('LISTEN -> SYN_RCVD sends SYN-ACK; the ACK makes it ESTABLISHED silently', () => {
     const h = Harness.accept(plain(), SYN_FROM_CLIENT, { iss: S_ISS });
     expect(h.state).toBe('SYN_RCVD');
-    h.expectSent([{ flags: SYN | ACK, seq: S_ISS, ack: C_ISS + 1, window: 65_535, options: { mss: 1460 } }]);
-    h.send({ seq: C_ISS + 1, ack: S_ISS + 1, flags: ACK, window: 65_535 });
+    h.expectSent([{ flags: SYN | ACK, seq: S_ISS, ack: C_ISS + 1, options: { mss: 1460 } }]);
+    h.send({ seq: C_ISS + 1, ack: S_ISS + 1, flags: ACK });
     expect(h.state).toBe('ESTABLISHED');
     expect(h.poll()).toEqual({ segments: [], events: [{ type: 'established' }] });
   });
@@ -112,7 +112,7 @@ describe('passive open', () => {
     const syn = seg({
       seq: C_ISS,
       flags: SYN,
-      window: 65_535,
+      window: WINDOW,
       options: { mss: 1000, wscale: 7, sackPermitted: true, ts: { val: 777, ecr: 0 } },
     });
     const h = Harness.accept(config(), syn, { iss: S_ISS, tsOffset: 1000 }, 20);
@@ -121,18 +121,17 @@ describe('passive open', () => {
         flags: SYN | ACK,
         seq: S_ISS,
         ack: C_ISS + 1,
-        window: 65_535,
         options: { mss: 1460, wscale: 3, sackPermitted: true, ts: { val: 1020, ecr: 777 } },
       },
     ]);
     const bare = Harness.accept(config(), SYN_FROM_CLIENT, { iss: S_ISS });
-    bare.expectSent([{ flags: SYN | ACK, seq: S_ISS, ack: C_ISS + 1, window: 65_535, options: { mss: 1460 } }]);
+    bare.expectSent([{ flags: SYN | ACK, seq: S_ISS, ack: C_ISS + 1, options: { mss: 1460 } }]);
   });
 
   it('delivers data carried by the third ACK', () => {
     const h = Harness.accept(plain(), SYN_FROM_CLIENT, { iss: S_ISS });
     h.poll();
-    h.send({ seq: C_ISS + 1, ack: S_ISS + 1, flags: ACK | PSH, window: 65_535, payload: 'hello' });
+    h.send({ seq: C_ISS + 1, ack: S_ISS + 1, flags: ACK | PSH, payload: 'hello' });
     expect(h.state).toBe('ESTABLISHED');
     const { segments, events } = h.poll();
     expect(segments).toEqual([]);
@@ -143,7 +142,7 @@ describe('passive open', () => {
 
   it('retransmits the SYN-ACK at 1 s doubling, 5 tries, then gives up', () => {
     const h = Harness.accept(plain(), SYN_FROM_CLIENT, { iss: S_ISS });
-    const synAck = { flags: SYN | ACK, seq: S_ISS, ack: C_ISS + 1, window: 65_535, options: { mss: 1460 } };
+    const synAck = { flags: SYN | ACK, seq: S_ISS, ack: C_ISS + 1, options: { mss: 1460 } };
     h.expectSent([synAck]);
     const times: number[] = [];
     for (let t = 0; t <= 70_000; t += 500) {
@@ -159,31 +158,31 @@ describe('passive open', () => {
     const h = Harness.accept(plain(), SYN_FROM_CLIENT, { iss: S_ISS });
     h.poll();
     h.conn.onSegment(SYN_FROM_CLIENT, 300);
-    h.expectSent([{ flags: SYN | ACK, seq: S_ISS, ack: C_ISS + 1, window: 65_535, options: { mss: 1460 } }]);
+    h.expectSent([{ flags: SYN | ACK, seq: S_ISS, ack: C_ISS + 1, options: { mss: 1460 } }]);
     expect(h.state).toBe('SYN_RCVD');
   });
 
   it('SYN_RCVD: an unacceptable ACK gets RST <SEQ=SEG.ACK>', () => {
     const h = Harness.accept(plain(), SYN_FROM_CLIENT, { iss: S_ISS });
     h.poll();
-    h.send({ seq: C_ISS + 1, ack: S_ISS + 99, flags: ACK, window: 65_535 });
-    h.expectSent([{ flags: RST, seq: S_ISS + 99 }]);
+    h.send({ seq: C_ISS + 1, ack: S_ISS + 99, flags: ACK });
+    h.expectSent([{ flags: RST, seq: S_ISS + 99, window: 0 }]);
     expect(h.state).toBe('SYN_RCVD');
   });
 
   it('SYN_RCVD -> CLOSED on RST at RCV.NXT; an in-window RST gets a challenge ACK', () => {
     const h = Harness.accept(plain(), SYN_FROM_CLIENT, { iss: S_ISS });
     h.poll();
-    h.send({ seq: C_ISS + 2, flags: RST });
-    h.expectSent([{ flags: ACK, seq: S_ISS + 1, ack: C_ISS + 1, window: 65_535 }]);
-    h.send({ seq: C_ISS + 1, flags: RST });
+    h.send({ seq: C_ISS + 2, flags: RST, window: 0 });
+    h.expectSent([{ flags: ACK, seq: S_ISS + 1, ack: C_ISS + 1 }]);
+    h.send({ seq: C_ISS + 1, flags: RST, window: 0 });
     expect(h.state).toBe('CLOSED');
     expect(h.poll()).toEqual({ segments: [], events: [{ type: 'closed', reason: 'ECONNRESET' }] });
   });
 
   it('does not accept data on the SYN (no TCP Fast Open)', () => {
     const h = Harness.accept(plain(), seg({ seq: C_ISS, flags: SYN, window: 100, payload: 'early' }), { iss: S_ISS });
-    h.expectSent([{ flags: SYN | ACK, seq: S_ISS, ack: C_ISS + 1, window: 65_535, options: { mss: 1460 } }]);
+    h.expectSent([{ flags: SYN | ACK, seq: S_ISS, ack: C_ISS + 1, options: { mss: 1460 } }]);
     expect(h.conn.info().sndMss).toBe(536); // RFC 9293 3.7.1 default without an MSS option
   });
 });
@@ -194,7 +193,7 @@ describe('simultaneous open (RFC 9293 figure 8)', () => {
     h.poll();
     h.send({ seq: S_ISS, flags: SYN, window: 4096, options: { mss: 1460 } });
     expect(h.state).toBe('SYN_RCVD');
-    h.expectSent([{ flags: SYN | ACK, seq: C_ISS, ack: S_ISS + 1, window: 65_535, options: { mss: 1460 } }]);
+    h.expectSent([{ flags: SYN | ACK, seq: C_ISS, ack: S_ISS + 1, options: { mss: 1460 } }]);
     h.send({ seq: S_ISS, ack: C_ISS + 1, flags: SYN | ACK, window: 4096, options: { mss: 1460 } });
     expect(h.state).toBe('ESTABLISHED');
     expect(h.poll()).toEqual({ segments: [], events: [{ type: 'established' }] });

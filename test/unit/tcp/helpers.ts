@@ -4,7 +4,8 @@ import { Connection, type OpenParams } from '../../../src/tcp/connection.js';
 import type { ConnectionEvent } from '../../../src/tcp/events.js';
 import { IsnGenerator } from '../../../src/tcp/isn.js';
 import { resolveTcpOptions, type TcpConfig, type TcpOptions } from '../../../src/tcp/options.js';
-import { EMPTY_PAYLOAD, flagNames, type Segment, type SegmentOptions } from '../../../src/tcp/segment.js';
+import { resetFor } from '../../../src/tcp/listen.js';
+import { ACK, EMPTY_PAYLOAD, flagNames, RST, SYN, type Segment, type SegmentOptions } from '../../../src/tcp/segment.js';
 import type { FourTuple } from '../../../src/tcp/tuple.js';
 
 export const CLIENT: FourTuple = {
@@ -74,6 +75,29 @@ export function expectSegments(actual: Segment[], expected: SegSpec[]): void {
   });
 }
 
+export type ListenOutcome =
+  | { kind: 'open'; connection: Connection }
+  | { kind: 'reset'; segment: Segment }
+  | { kind: 'drop' };
+
+/**
+ * LISTEN (RFC 9293 3.10.7.2) for engine-only tests that have no TcpStack.
+ * The product's LISTEN is in src/stack/stack.ts (and native SYN cookies).
+ */
+export function listenSegment(
+  cfg: TcpConfig,
+  tuple: FourTuple,
+  s: Segment,
+  now: number,
+  params?: OpenParams,
+): ListenOutcome {
+  if (s.flags & RST) return { kind: 'drop' };
+  // Any ACK here acknowledges something we never sent: <SEQ=SEG.ACK><CTL=RST>.
+  if (s.flags & ACK) return { kind: 'reset', segment: resetFor(s) as Segment };
+  if (s.flags & SYN) return { kind: 'open', connection: Connection.acceptSyn(cfg, tuple, s, now, params) };
+  return { kind: 'drop' };
+}
+
 /** A connection plus the virtual clock and what it has said so far. */
 export class Harness {
   now: number;
@@ -95,8 +119,9 @@ export class Harness {
     return this.conn.state;
   }
 
+  /** A segment from the peer; its window is WINDOW unless the spec says otherwise. */
   send(s: SegSpec): this {
-    this.conn.onSegment(seg(s), this.now);
+    this.conn.onSegment(seg({ window: WINDOW, ...s }), this.now);
     return this;
   }
 
@@ -124,9 +149,12 @@ export class Harness {
     return this.conn.poll().segments;
   }
 
-  /** Assert the exact segments emitted since the last poll (events are dropped). */
+  /**
+   * Assert the exact segments emitted since the last poll (events are
+   * dropped). A spec without a window expects WINDOW.
+   */
   expectSent(expected: SegSpec[]): void {
-    expectSegments(this.segments(), expected);
+    expectSegments(this.segments(), expected.map((e) => ({ window: WINDOW, ...e })));
   }
 
   events(): ConnectionEvent[] {
@@ -141,6 +169,14 @@ export function plain(o: TcpOptions = {}): TcpConfig {
 
 export const C_ISS = 1000;
 export const S_ISS = 5000;
+/** The first data sequence numbers of client and server. */
+export const C1 = C_ISS + 1;
+export const S1 = S_ISS + 1;
+/**
+ * The window both ends offer in these scenarios (plain() buffers are 65,535
+ * bytes, unscaled): the default of Harness.send and Harness.expectSent.
+ */
+export const WINDOW = 65_535;
 
 /**
  * A client in ESTABLISHED: SYN at t=0, SYN-ACK (seq 5000, MSS 1460) at
@@ -149,19 +185,19 @@ export const S_ISS = 5000;
 export function establishedClient(cfg: TcpConfig = plain(), synAck: Partial<SegSpec> = {}): Harness {
   const h = Harness.connect(cfg, { iss: C_ISS, tsOffset: 0 });
   h.advanceTo(10);
-  h.send({ seq: S_ISS, ack: C_ISS + 1, flags: 0x12, window: 65_535, options: { mss: 1460 }, ...synAck });
+  h.send({ seq: S_ISS, ack: C_ISS + 1, flags: SYN | ACK, options: { mss: 1460 }, ...synAck });
   h.poll();
   return h;
 }
 
 /** A server in ESTABLISHED after SYN (seq 1000) and the final ACK. Output drained. */
 export function establishedServer(cfg: TcpConfig = plain(), syn: Partial<SegSpec> = {}): Harness {
-  const h = Harness.accept(cfg, seg({ seq: C_ISS, flags: 0x02, window: 65_535, options: { mss: 1460 }, ...syn }), {
+  const h = Harness.accept(cfg, seg({ seq: C_ISS, flags: SYN, window: WINDOW, options: { mss: 1460 }, ...syn }), {
     iss: S_ISS,
     tsOffset: 0,
   });
   h.advanceTo(10);
-  h.send({ seq: C_ISS + 1, ack: S_ISS + 1, flags: 0x10, window: 65_535 });
+  h.send({ seq: C_ISS + 1, ack: S_ISS + 1, flags: ACK });
   h.poll();
   return h;
 }

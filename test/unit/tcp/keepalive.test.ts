@@ -1,12 +1,10 @@
 /** Keepalive (RFC 1122 4.2.3.6): idle, interval and probe count all configurable. */
 import { describe, expect, it } from 'vitest';
 import { ACK, RST } from '../../../src/tcp/segment.js';
-import { C_ISS, establishedClient, plain, S_ISS, text } from './helpers.js';
+import { C1, C_ISS, establishedClient, plain, S1, text } from './helpers.js';
 
-const C1 = C_ISS + 1;
-const S1 = S_ISS + 1;
 const cfg = plain({ keepAlive: true, keepAliveIdle: 1000, keepAliveInterval: 100, keepAliveProbes: 3 });
-const probe = { flags: ACK, seq: C_ISS, ack: S1, window: 65_535 }; // SND.UNA - 1, no data
+const probe = { flags: ACK, seq: C_ISS, ack: S1 }; // SND.UNA - 1, no data
 
 describe('keepalive', () => {
   it('probes after the idle time, then every interval, and resets with ETIMEDOUT after the last probe', () => {
@@ -33,7 +31,7 @@ describe('keepalive', () => {
     h.advanceTo(1010);
     h.expectSent([probe]);
     h.advanceTo(1050);
-    h.send({ seq: S1, ack: C1, flags: ACK, window: 65_535 });
+    h.send({ seq: S1, ack: C1, flags: ACK });
     h.advanceTo(2049);
     h.expectSent([]);
     h.advanceTo(2050);
@@ -43,7 +41,7 @@ describe('keepalive', () => {
   it('traffic postpones the first probe', () => {
     const h = establishedClient(cfg);
     h.advanceTo(500);
-    h.send({ seq: S1, ack: C1, flags: ACK, window: 65_535, payload: 'x' });
+    h.send({ seq: S1, ack: C1, flags: ACK, payload: 'x' });
     h.advanceTo(1010);
     expect(h.segments().filter((s) => s.seq === C_ISS)).toEqual([]);
     h.advanceTo(1500);

@@ -3,12 +3,12 @@
  * all in virtual time: the property test's world.
  */
 import { Connection } from '../../../src/tcp/connection.js';
-import { listenSegment, resetFor } from '../../../src/tcp/listen.js';
+import { resetFor } from '../../../src/tcp/listen.js';
 import type { CloseReason } from '../../../src/tcp/events.js';
 import type { TcpConfig } from '../../../src/tcp/options.js';
 import { flagNames, type Segment } from '../../../src/tcp/segment.js';
 import { TimingWheel, type TimerHandle } from '../../../src/tcp/timing-wheel.js';
-import { CLIENT, SERVER, config } from './helpers.js';
+import { CLIENT, SERVER, config, listenSegment } from './helpers.js';
 import { rng } from '../fixtures.js';
 
 /** Seeded PRNG in [0, 1), good enough to pick faults (the unit tests' mulberry32). */

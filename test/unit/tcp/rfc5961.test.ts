@@ -2,10 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CloseReason } from '../../../src/tcp/events.js';
 import { ACK, FIN, RST, SYN } from '../../../src/tcp/segment.js';
-import { C_ISS, establishedClient, type Harness, pattern, plain, S_ISS, text } from './helpers.js';
-
-const C1 = C_ISS + 1;
-const S1 = S_ISS + 1;
+import { C1, establishedClient, type Harness, pattern, plain, S1, text } from './helpers.js';
 
 /** Drive an established client into each synchronized state; returns RCV.NXT. */
 const reach: Record<string, (h: Harness) => number> = {
@@ -16,25 +13,25 @@ const reach: Record<string, (h: Harness) => number> = {
   },
   FIN_WAIT_2: (h) => {
     h.conn.shutdown(h.now);
-    h.send({ seq: S1, ack: C1 + 1, flags: ACK, window: 65_535 });
+    h.send({ seq: S1, ack: C1 + 1, flags: ACK });
     return S1;
   },
   CLOSING: (h) => {
     h.conn.shutdown(h.now);
-    h.send({ seq: S1, ack: C1, flags: FIN | ACK, window: 65_535 });
+    h.send({ seq: S1, ack: C1, flags: FIN | ACK });
     return S1 + 1;
   },
   TIME_WAIT: (h) => {
     h.conn.shutdown(h.now);
-    h.send({ seq: S1, ack: C1 + 1, flags: FIN | ACK, window: 65_535 });
+    h.send({ seq: S1, ack: C1 + 1, flags: FIN | ACK });
     return S1 + 1;
   },
   CLOSE_WAIT: (h) => {
-    h.send({ seq: S1, ack: C1, flags: FIN | ACK, window: 65_535 });
+    h.send({ seq: S1, ack: C1, flags: FIN | ACK });
     return S1 + 1;
   },
   LAST_ACK: (h) => {
-    h.send({ seq: S1, ack: C1, flags: FIN | ACK, window: 65_535 });
+    h.send({ seq: S1, ack: C1, flags: FIN | ACK });
     h.conn.shutdown(h.now);
     return S1 + 1;
   },
@@ -57,13 +54,13 @@ describe('RST in each synchronized state', () => {
       const rcvNxt = reach[state](h);
       expect(h.state).toBe(state);
       h.poll();
-      h.send({ seq: rcvNxt + 100_000, flags: RST });
+      h.send({ seq: rcvNxt + 100_000, flags: RST, window: 0 });
       h.expectSent([]);
-      h.send({ seq: rcvNxt + 1, flags: RST });
+      h.send({ seq: rcvNxt + 1, flags: RST, window: 0 });
       const challenge = h.segments();
       expect(challenge.map((s) => [s.flags, s.ack])).toEqual([[ACK, rcvNxt]]);
       expect(h.state).toBe(state);
-      h.send({ seq: rcvNxt, flags: RST });
+      h.send({ seq: rcvNxt, flags: RST, window: 0 });
       expect(h.state).toBe('CLOSED');
       expect(h.poll()).toEqual({ segments: [], events: [{ type: 'closed', reason: expectedReason[state] }] });
     });
@@ -74,9 +71,9 @@ describe('SYN in a synchronized state', () => {
   it('gets a challenge ACK whatever its sequence number, and changes nothing', () => {
     const h = establishedClient();
     h.send({ seq: S1, flags: SYN, window: 1000 });
-    h.expectSent([{ flags: ACK, seq: C1, ack: S1, window: 65_535 }]);
+    h.expectSent([{ flags: ACK, seq: C1, ack: S1 }]);
     h.send({ seq: S1 + 9_000_000, flags: SYN, window: 1000 });
-    h.expectSent([{ flags: ACK, seq: C1, ack: S1, window: 65_535 }]);
+    h.expectSent([{ flags: ACK, seq: C1, ack: S1 }]);
     expect(h.state).toBe('ESTABLISHED');
     expect(h.conn.info().sndWnd).toBe(65_535);
   });
@@ -85,8 +82,8 @@ describe('SYN in a synchronized state', () => {
 describe('ACK acceptability (RFC 5961 section 5)', () => {
   it('drops data whose ACK is for data never sent, answering with an ACK', () => {
     const h = establishedClient();
-    h.send({ seq: S1, ack: C1 + 10, flags: ACK, window: 65_535, payload: 'inject' });
-    h.expectSent([{ flags: ACK, seq: C1, ack: S1, window: 65_535 }]);
+    h.send({ seq: S1, ack: C1 + 10, flags: ACK, payload: 'inject' });
+    h.expectSent([{ flags: ACK, seq: C1, ack: S1 }]);
     expect(h.poll().events).toEqual([]);
   });
 
@@ -96,7 +93,7 @@ describe('ACK acceptability (RFC 5961 section 5)', () => {
     h.send({ seq: S1, ack: C1 + 1000, flags: ACK, window: 1000 });
     h.poll();
     h.send({ seq: S1, ack: C1 - 1, flags: ACK, window: 1000, payload: 'old' });
-    h.expectSent([{ flags: ACK, seq: C1 + 1000, ack: S1, window: 65_535 }]);
+    h.expectSent([{ flags: ACK, seq: C1 + 1000, ack: S1 }]);
     h.send({ seq: S1, ack: C1, flags: ACK, window: 1000, payload: 'ok' }); // exactly the edge: accepted
     expect(h.poll().events).toEqual([{ type: 'data', bytes: text('ok') }]);
   });
@@ -107,15 +104,15 @@ describe('challenge ACK rate limit', () => {
     const cfg = plain({ challengeAckLimit: 2, challengeAckWindow: 1000 });
     const a = establishedClient(cfg);
     const b = establishedClient(cfg);
-    for (let i = 0; i < 5; i++) a.send({ seq: S1 + 1, flags: RST });
+    for (let i = 0; i < 5; i++) a.send({ seq: S1 + 1, flags: RST, window: 0 });
     expect(a.segments().length).toBe(2);
-    b.send({ seq: S1 + 1, flags: RST });
+    b.send({ seq: S1 + 1, flags: RST, window: 0 });
     expect(b.segments().length).toBe(1);
     a.advance(999);
-    a.send({ seq: S1 + 1, flags: RST });
+    a.send({ seq: S1 + 1, flags: RST, window: 0 });
     expect(a.segments().length).toBe(0);
     a.advance(1);
-    a.send({ seq: S1 + 1, flags: RST });
+    a.send({ seq: S1 + 1, flags: RST, window: 0 });
     expect(a.segments().length).toBe(1);
   });
 });
