@@ -253,6 +253,8 @@ export interface PacketEngineEvents {
 export class PacketEngine extends EventEmitter<PacketEngineEvents> {
   readonly info: InterfaceInfo;
   readonly address: string;
+  /** The window shift cookie SYN-ACKs offer (the windowScale option). */
+  readonly windowScale: number;
   readonly localIp: number;
   private readonly native: NativeEngine;
   private readonly reader: RecordReader;
@@ -264,6 +266,7 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
     super();
     validateEngineOptions(options);
     this.address = options.address;
+    this.windowScale = options.windowScale ?? 7;
     this.localIp = ipv4ToNumber(options.address);
     this.reader = new RecordReader(options.ringBytes ?? 4 << 20);
     const owned = (options.addressMode ?? 'owned') === 'owned';

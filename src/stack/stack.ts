@@ -43,6 +43,8 @@ export type StackPacketEngine = Pick<
   requestArp?: NeighbourEngine['requestArp'];
   /** Kernel data path: hand a SYN_RCVD connection's third ACK to the kernel (PacketEngine has it). */
   expectHandoff?: PacketEngine['expectHandoff'];
+  /** The window shift cookie SYN-ACKs offer; a kernel-path SYN-ACK offers it too. */
+  readonly windowScale?: number;
   /** Cookie SYN-ACK from native code for a SYN the full SYN queue cannot take (PacketEngine has it). */
   answerWithCookie?: (syn: SegmentRecord) => boolean;
   on<K extends keyof PacketEngineEvents>(event: K, listener: (...args: PacketEngineEvents[K]) => void): unknown;
@@ -268,7 +270,11 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
       return;
     }
     const tuple = this.tupleOf(rec);
-    const conn = Connection.acceptSyn(this.config, tuple, recordToSegment(rec), this.clock.now());
+    // A connection the kernel will own offers the shift the kernel's buffers
+    // need (as cookies do), not the one our own receive buffer needs.
+    const config =
+      listener.dataPath === 'kernel' && this.config.windowShift > 0 ? { ...this.config, windowShift: this.engine.windowScale ?? this.config.windowShift } : this.config;
+    const conn = Connection.acceptSyn(config, tuple, recordToSegment(rec), this.clock.now());
     const sc = this.adopt(conn, rec.remoteMac, rec.remoteAddress, rec.remotePort, rec.localPort, 'syn-queue', listener);
     listener.addHalfOpen(sc);
     if (listener.dataPath === 'kernel') {

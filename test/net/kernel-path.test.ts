@@ -287,7 +287,7 @@ describe('kernel data path', () => {
     // Every SYN-ACK or RST from the port on the wire is one synwall sent:
     // no RST at all, and no more SYN-ACKs than synwall made.
     const lines = execFileSync('tcpdump', ['-r', pcap, '-n'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 << 20 }).trim().split('\n');
-    expect(lines.filter((l) => /Flags \[R/.test(l))).toEqual([]);
+    expect(lines.filter((l) => /Flags \[R/.test(l)), JSON.stringify(st.engine.handoffFailuresByReason)).toEqual([]);
     const synAcks = lines.filter((l) => /Flags \[S\.\]/.test(l)).length;
     expect(synAcks).toBeGreaterThan(1000);
     expect(synAcks).toBeLessThanOrEqual(st.engine.framesOut);
@@ -314,6 +314,25 @@ describe('kernel data path', () => {
     expect(nftTables(t)).not.toMatch(new RegExp(`synwall_${child.pid}_`));
     const ok = await t.peer.exec(['curl', '-sS', '--max-time', '5', `${url}/after`]);
     expect(ok.stdout).toBe(`hello /after from ${t.peer.address}\n`);
+  });
+
+  it('without CAP_NET_ADMIN, listen() fails naming the capability, TCP_REPAIR and the setcap line', async () => {
+    const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/esm/index.mjs', import.meta.url));
+    const options = { ...on(t), addressMode: 'shared', listen: PORT, dataPath: 'kernel' };
+    const r = await t.server.exec(['true']); // the namespace is up
+    expect(r.code).toBe(0);
+    const out = execFileSync(
+      'setpriv',
+      ['--bounding-set', '-net_admin', '--inh-caps', '-net_admin', process.execPath, '--import', tsx, fixture('../fixtures/open-engine.ts'), JSON.stringify(options)],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    const res = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { error?: string; code?: string };
+    expect(res.error).toMatch(/CAP_NET_ADMIN/);
+    expect(res.error).toMatch(/TCP_REPAIR/);
+    expect(res.error).toMatch(/setcap cap_net_admin,cap_net_raw\+ep/);
+    expect(res.code).toBe('EPERM');
+    // Nothing was left behind: no firewall table.
+    expect(nftTables(t)).not.toMatch(/synwall_/);
   });
 
   it("rejects addressMode 'owned' with a TypeError that says why", () => {
