@@ -11,7 +11,7 @@ export {
   type RxMode,
   type AddressMode,
 } from './engine/packet-engine.js';
-export { type SegmentRecord } from './engine/records.js';
+export type { SegmentRecord, PeerSegmentRecord, EstablishedRecord } from './engine/records.js';
 export { ipv4ToNumber, numberToIpv4 } from './engine/ipv4.js';
 export { TcpFlags } from './tcp-flags.js';
 export { FirewallError } from './engine/firewall.js';

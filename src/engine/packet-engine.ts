@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { addon } from './native.js';
 import { ipv4ToNumber } from './ipv4.js';
-import { RecordReader, type SegmentRecord } from './records.js';
+import { RecordReader, type EstablishedRecord, type PeerSegmentRecord } from './records.js';
 import { InputDropRules } from './firewall.js';
 
 export type SynCookieMode = 'always' | 'auto' | 'never';
@@ -193,9 +193,9 @@ export interface ArpReply {
 }
 
 export interface PacketEngineEvents {
-  established: [SegmentRecord];
-  segment: [SegmentRecord];
-  syn: [SegmentRecord];
+  established: [EstablishedRecord];
+  segment: [PeerSegmentRecord];
+  syn: [PeerSegmentRecord];
   arp: [ArpReply];
 }
 
@@ -280,7 +280,7 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
    * Answers a 'syn' record with a cookie SYN-ACK from native code: for a SYN
    * that was already on its way to JS when the stateful SYN queue filled.
    */
-  answerWithCookie(syn: SegmentRecord): boolean {
+  answerWithCookie(syn: PeerSegmentRecord): boolean {
     return this.native.cookieReply({
       raddr: syn.remoteAddress,
       laddr: syn.localAddress,
@@ -346,6 +346,7 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
   private drain(): void {
     this.reader.drain((rec) => {
       if (rec.type === 'arp') this.emit('arp', { address: rec.remoteAddress, mac: rec.remoteMac });
+      else if (rec.type === 'established') this.emit('established', rec);
       else this.emit(rec.type, rec);
     });
   }

@@ -16,7 +16,7 @@ import { EventEmitter } from 'node:events';
 import type { PacketEngine, PacketEngineOptions, PacketEngineEvents } from '../engine/packet-engine.js';
 import { PacketEngine as NativePacketEngine } from '../engine/packet-engine.js';
 import { ipv4ToNumber, numberToIpv4 } from '../engine/ipv4.js';
-import type { SegmentRecord } from '../engine/records.js';
+import type { EstablishedRecord, PeerSegmentRecord, SegmentRecord } from '../engine/records.js';
 import { Connection } from '../tcp/connection.js';
 import type { ConnectionEvent } from '../tcp/events.js';
 import { resolveTcpOptions, type TcpConfig, type TcpOptions } from '../tcp/options.js';
@@ -40,7 +40,7 @@ export type StackPacketEngine = Pick<
   /** ARP for active opens without a given MAC (PacketEngine has it). */
   requestArp?: NeighbourEngine['requestArp'];
   /** Cookie SYN-ACK from native code for a SYN the full SYN queue cannot take (PacketEngine has it). */
-  answerWithCookie?: (syn: SegmentRecord) => boolean;
+  answerWithCookie?: (syn: PeerSegmentRecord) => boolean;
   on<K extends keyof PacketEngineEvents>(event: K, listener: (...args: PacketEngineEvents[K]) => void): unknown;
   off<K extends keyof PacketEngineEvents>(event: K, listener: (...args: PacketEngineEvents[K]) => void): unknown;
 };
@@ -75,7 +75,7 @@ export interface ConnectOptions {
 
 export interface StackEvents {
   /** A segment for no connection and no listener reached JS (a stale demux entry); answered with RST. */
-  stray: [SegmentRecord];
+  stray: [PeerSegmentRecord];
 }
 
 export interface StackStats {
@@ -99,9 +99,9 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
   private closed = false;
   private neighbours: NeighbourCache | undefined;
   private readonly neighbourOptions: NeighbourOptions | undefined;
-  private readonly onSynRecord = (rec: SegmentRecord): void => this.handleSyn(rec);
-  private readonly onEstablishedRecord = (rec: SegmentRecord): void => this.handleCookie(rec);
-  private readonly onSegmentRecord = (rec: SegmentRecord): void => this.handleSegment(rec);
+  private readonly onSynRecord = (rec: PeerSegmentRecord): void => this.handleSyn(rec);
+  private readonly onEstablishedRecord = (rec: EstablishedRecord): void => this.handleCookie(rec);
+  private readonly onSegmentRecord = (rec: PeerSegmentRecord): void => this.handleSegment(rec);
 
   /** Opens a PacketEngine with `engineOptions` and a stack on it; close() closes both. */
   static open(engineOptions: PacketEngineOptions, options: TcpStackOptions = {}): TcpStack {
@@ -237,7 +237,7 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
     return true;
   }
 
-  private handleSyn(rec: SegmentRecord): void {
+  private handleSyn(rec: PeerSegmentRecord): void {
     const listener = this.listenersByPort.get(rec.localPort);
     if (this.toExisting(rec)) return;
     if (!listener || listener.isClosed) return;
@@ -264,7 +264,7 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
     this.service(sc);
   }
 
-  private handleCookie(rec: SegmentRecord): void {
+  private handleCookie(rec: EstablishedRecord): void {
     if (this.toExisting(rec)) return;
     const listener = this.listenersByPort.get(rec.localPort);
     if (!listener || listener.isClosed || listener.acceptQueueFull) {
@@ -279,9 +279,9 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
       this.config,
       this.tupleOf(rec),
       {
-        iss: (rec.ack - 1) >>> 0,
-        irs: (rec.seq - 1) >>> 0,
-        mss: rec.mss ?? 536,
+        iss: rec.iss,
+        irs: rec.irs,
+        mss: rec.mss,
         wscale: rec.wscale,
         sackPermitted: rec.sackPermitted,
         localWscale: rec.ourWscale,
@@ -295,7 +295,7 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
     this.service(sc);
   }
 
-  private handleSegment(rec: SegmentRecord): void {
+  private handleSegment(rec: PeerSegmentRecord): void {
     const sc = this.table.get(flowKey(rec.remoteAddress, rec.remotePort, rec.localPort));
     const seg = recordToSegment(rec);
     if (!sc) {

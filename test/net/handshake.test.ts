@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestNetwork, type TestNetwork } from '../../src/testing/index.js';
 import type { PacketEngine } from '../../src/engine/packet-engine.js';
-import type { SegmentRecord } from '../../src/engine/records.js';
+import type { EstablishedRecord, PeerSegmentRecord } from '../../src/engine/records.js';
 import { numberToIpv4 } from '../../src/engine/ipv4.js';
 import { capture, openEngine, runPy, waitFor } from './helpers.js';
 
@@ -22,8 +22,8 @@ describe('stateless SYN-cookie handshake over a veth', () => {
   let net: TestNetwork;
   let engine: PacketEngine;
   let dir: string;
-  const established: SegmentRecord[] = [];
-  const segments: SegmentRecord[] = [];
+  const established: EstablishedRecord[] = [];
+  const segments: PeerSegmentRecord[] = [];
 
   beforeAll(async () => {
     net = await createTestNetwork();
@@ -79,7 +79,7 @@ describe('stateless SYN-cookie handshake over a veth', () => {
       'tshark', '-r', pcap, '-o', 'tcp.relative_sequence_numbers:FALSE', '-Y', 'tcp.flags.syn==1 && tcp.flags.ack==1',
       '-T', 'fields', '-e', 'tcp.seq', '-e', 'tcp.ack',
     ]);
-    expect(synack.stdout.trim().split('\n')[0].split('\t').map(Number)).toEqual([rec.iss, (rec.irs! + 1) >>> 0]);
+    expect(synack.stdout.trim().split('\n')[0].split('\t').map(Number)).toEqual([rec.iss, (rec.irs + 1) >>> 0]);
     // The peer's veth has transmit checksum offload on: its frames arrive with
     // partial checksums and are trusted through PACKET_AUXDATA, not dropped.
     expect(engine.counters().checksumPartial).toBeGreaterThan(0);
