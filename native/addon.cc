@@ -1,14 +1,22 @@
 // N-API glue: the Engine class as seen from JavaScript. Argument checks live
 // here so the engine itself only ever sees valid values. No C++ exception
 // crosses this boundary (built with NAPI_DISABLE_CPP_EXCEPTIONS).
+//
+// Two addons are built from this file (binding.gyp, CMakeLists.txt):
+// synwall.node, the product, exports only Engine; synwall_testing.node is
+// compiled with SYNWALL_TESTING and addon_testing.cc, and its Engine also has
+// the test hooks (setClock pins the cookie clock, setFaults injects loss)
+// beside the wire/checksum/cookie entry points the unit tests drive.
 #include <napi.h>
 
 #include <cstring>
 #include <memory>
 #include <string>
 
-#include "addon_testing.h"
 #include "engine.h"
+#ifdef SYNWALL_TESTING
+#include "addon_testing.h"
+#endif
 
 namespace synwall {
 namespace {
@@ -92,10 +100,12 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
             InstanceMethod("sendArpRequest", &EngineWrap::SendArpRequest),
             InstanceMethod("cookieReply", &EngineWrap::CookieReply),
             InstanceMethod("setSecret", &EngineWrap::SetSecret),
-            InstanceMethod("setClock", &EngineWrap::SetClock),
             InstanceMethod("tsClock", &EngineWrap::TsClock),
             InstanceMethod("counters", &EngineWrap::Counters),
+#ifdef SYNWALL_TESTING
+            InstanceMethod("setClock", &EngineWrap::SetClock),
             InstanceMethod("setFaults", &EngineWrap::SetFaults),
+#endif
         });
   }
 
@@ -370,12 +380,6 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     return info.Env().Undefined();
   }
 
-  Napi::Value SetClock(const Napi::CallbackInfo& info) {
-    int64_t ms = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int64Value() : -1;
-    engine_.SetClock(ms < 0 ? -1 : ms);
-    return info.Env().Undefined();
-  }
-
   Napi::Value TsClock(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), engine_.TsClock());
   }
@@ -395,6 +399,14 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     return out;
   }
 
+#ifdef SYNWALL_TESTING
+  // Test hooks: in synwall_testing.node only.
+  Napi::Value SetClock(const Napi::CallbackInfo& info) {
+    int64_t ms = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int64Value() : -1;
+    engine_.SetClock(ms < 0 ? -1 : ms);
+    return info.Env().Undefined();
+  }
+
   Napi::Value SetFaults(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Object o;
@@ -408,6 +420,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
                       static_cast<uint16_t>(dup), static_cast<uint16_t>(reorder));
     return env.Undefined();
   }
+#endif
 
   Engine engine_;
   Napi::ThreadSafeFunction tsfn_;
@@ -419,7 +432,9 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
 
 static Napi::Object InitSynwall(Napi::Env env, Napi::Object exports) {
   exports.Set("Engine", synwall::EngineWrap::Define(env));
+#ifdef SYNWALL_TESTING
   synwall::RegisterTestingExports(env, exports);
+#endif
   return exports;
 }
 

@@ -6,7 +6,6 @@ export {
   type EngineCounters,
   type InterfaceInfo,
   type OutgoingSegment,
-  type FaultOptions,
   type SynCookieMode,
   type RxMode,
   type AddressMode,

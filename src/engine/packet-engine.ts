@@ -111,14 +111,8 @@ export interface OutgoingSegment {
   payload?: Uint8Array;
 }
 
-export interface FaultOptions {
-  seed: number;
-  dropPerMille?: number;
-  duplicatePerMille?: number;
-  reorderPerMille?: number;
-}
-
-interface NativeEngine {
+/** The addon's Engine object (the testing addon's has more; see synwall/testing). */
+export interface NativeEngine {
   start(o: Record<string, unknown>): InterfaceInfo;
   stop(): void;
   ref(): void;
@@ -132,10 +126,8 @@ interface NativeEngine {
   sendArpRequest(ip: number): boolean;
   cookieReply(syn: Record<string, unknown>): boolean;
   setSecret(key: Buffer): void;
-  setClock(ms: number): void;
   tsClock(): number;
   counters(): EngineCounters;
-  setFaults(o: FaultOptions): void;
 }
 
 const MODE: Record<SynCookieMode, number> = { always: 1, auto: 2, never: 3 };
@@ -203,7 +195,7 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
   readonly info: InterfaceInfo;
   readonly address: string;
   readonly localIp: number;
-  private readonly native: NativeEngine;
+  protected readonly native: NativeEngine;
   private readonly reader: RecordReader;
   private readonly firewall: InputDropRules | undefined;
   private closed = false;
@@ -218,8 +210,7 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
     if (!owned && (options.manageFirewall ?? true)) {
       this.firewall = new InputDropRules({ netns: options.netns, address: options.address });
     }
-    const Engine = addon.Engine as new () => NativeEngine;
-    this.native = new Engine();
+    this.native = this.createNative();
     this.info = this.native.start({
       interface: options.interface,
       netns: options.netns,
@@ -306,17 +297,8 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
     this.native.setSecret(secret);
   }
 
-  /** Pins the native clock (cookie periods and TSval) for tests; -1 = real. */
-  setClock(ms: number): void {
-    this.native.setClock(ms);
-  }
-
   tsClock(): number {
     return this.native.tsClock();
-  }
-
-  setFaults(faults: FaultOptions): void {
-    this.native.setFaults(faults);
   }
 
   counters(): EngineCounters {
@@ -341,6 +323,12 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
       liveFirewalls.delete(this.firewall);
     }
     this.drain();
+  }
+
+  /** The native engine this wraps: the product addon's (synwall/testing's TestingPacketEngine takes the testing addon's). */
+  protected createNative(): NativeEngine {
+    const Engine = addon.Engine as new () => NativeEngine;
+    return new Engine();
   }
 
   private drain(): void {

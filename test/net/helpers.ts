@@ -2,13 +2,14 @@
 // test network, waiting for counters, and capturing on the peer's veth.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
-import { PacketEngine, type EngineCounters, type PacketEngineOptions } from '../../src/engine/packet-engine.js';
-import type { NetworkSide, TestNetwork } from '../../src/testing/index.js';
+import type { EngineCounters, PacketEngine, PacketEngineOptions } from '../../src/engine/packet-engine.js';
+import { TestingPacketEngine, type NetworkSide, type TestNetwork } from '../../src/testing/index.js';
 
 export const PY = '/usr/bin/python3'; // Debian's python has scapy; a pyenv one may not
 
-export function openEngine(net: TestNetwork, extra: Partial<PacketEngineOptions> = {}): PacketEngine {
-  return new PacketEngine({ interface: net.server.ifname, netns: net.server.ns, address: net.server.address, ...extra });
+/** A server-side engine over the testing addon (setClock, setFaults). */
+export function openEngine(net: TestNetwork, extra: Partial<PacketEngineOptions> = {}): TestingPacketEngine {
+  return new TestingPacketEngine({ interface: net.server.ifname, netns: net.server.ns, address: net.server.address, ...extra });
 }
 
 /** Polls until pred holds (or throws after timeoutMs with the last counters). */

@@ -26,8 +26,9 @@ describe('TcpStack echo against the Linux kernel', () => {
   });
 
   async function echo(bytes: number, seed: number, faults?: { dropPerMille: number; duplicatePerMille: number; reorderPerMille: number }) {
-    stack = openStack(net, { tcp: { msl: 200 } });
-    const engine = stack.engine as import('../../src/engine/packet-engine.js').PacketEngine;
+    const opened = openStack(net, { tcp: { msl: 200 } });
+    stack = opened;
+    const engine = opened.engine;
     if (faults) engine.setFaults({ seed, ...faults });
     const listener = stack.listen(7000);
     const records = echoServer(listener);

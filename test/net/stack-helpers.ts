@@ -2,13 +2,20 @@
 // network, an echo server on it, and polling helpers.
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TestNetwork } from '../../src/testing/index.js';
+import { TestingPacketEngine, type TestNetwork } from '../../src/testing/index.js';
 import { TcpStack, type StackConnection, type StackListener, type TcpStackOptions } from '../../src/stack/index.js';
 import type { CloseReason } from '../../src/tcp/events.js';
 import type { PacketEngineOptions } from '../../src/engine/packet-engine.js';
 
-export function openStack(net: TestNetwork, options: TcpStackOptions = {}, engine: Partial<PacketEngineOptions> = {}): TcpStack {
-  return TcpStack.open({ interface: net.server.ifname, netns: net.server.ns, address: net.server.address, ...engine }, options);
+/** A TcpStack owning a TestingPacketEngine (the testing addon's: setFaults, setClock), as TcpStack.open() owns a PacketEngine. */
+export function openStack(net: TestNetwork, options: TcpStackOptions = {}, engine: Partial<PacketEngineOptions> = {}): TcpStack & { readonly engine: TestingPacketEngine } {
+  const e = new TestingPacketEngine({ interface: net.server.ifname, netns: net.server.ns, address: net.server.address, ...engine });
+  try {
+    return new TcpStack(e, { ownsEngine: true, ...options }) as TcpStack & { readonly engine: TestingPacketEngine };
+  } catch (err) {
+    e.close();
+    throw err;
+  }
 }
 
 export interface EchoRecord {

@@ -67,9 +67,9 @@ describe("TcpStack 'auto' SYN queue with clients without timestamps", () => {
   it('a kernel client with net.ipv4.tcp_timestamps=0 keeps window scale and SACK through the stateful handshake and uses them', async () => {
     const sysctl = await net.peer.exec(['sysctl', '-qw', 'net.ipv4.tcp_timestamps=0']);
     expect(sysctl.code).toBe(0);
-    stack = openStack(net);
-    const s = stack;
-    const engine = s.engine as PacketEngine;
+    const s = openStack(net);
+    stack = s;
+    const engine = s.engine;
     // Lose some of the client's segments so that our ACKs must carry SACK blocks.
     engine.setFaults({ seed: 3, dropPerMille: 30 });
     const listener = s.listen(PORT, { synCookies: 'auto' });
