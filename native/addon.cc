@@ -344,7 +344,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
         !GetUint(o, "mss", 0, 65535, &mss) || !GetUint(o, "wscale", 0, 255, &ws) ||
         !GetUint(o, "tsVal", 0, 0xFFFFFFFFu, &tsv) || !GetBool(o, "sackPermitted", &sack))
       return env.Undefined();
-    TcpSegmentView s;
+    TcpSegment s;
     if (!GetMac(o, "mac", s.src_mac)) return env.Undefined();
     s.saddr = static_cast<uint32_t>(raddr);
     s.daddr = static_cast<uint32_t>(laddr);

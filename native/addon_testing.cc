@@ -170,7 +170,7 @@ std::string MacString(const uint8_t m[6]) {
 
 // ---- wire --------------------------------------------------------------------
 
-Napi::Object OptionsToJs(Napi::Env env, const TcpOptions& o) {
+Napi::Object OptionsToJs(Napi::Env env, const TcpWireOptions& o) {
   Napi::Object r = Napi::Object::New(env);
   r.Set("hasMss", o.has_mss);
   r.Set("mss", o.mss);
@@ -191,7 +191,7 @@ Napi::Object OptionsToJs(Napi::Env env, const TcpOptions& o) {
   return r;
 }
 
-Napi::Object ArpToJs(Napi::Env env, const ArpView& a) {
+Napi::Object ArpToJs(Napi::Env env, const ArpPacket& a) {
   Napi::Object r = Napi::Object::New(env);
   r.Set("op", a.op);
   r.Set("senderMac", MacString(a.sender_mac));
@@ -201,7 +201,7 @@ Napi::Object ArpToJs(Napi::Env env, const ArpView& a) {
   return r;
 }
 
-Napi::Object TcpToJs(Napi::Env env, const TcpSegmentView& t,
+Napi::Object TcpToJs(Napi::Env env, const TcpSegment& t,
                      const uint8_t* frame) {
   Napi::Object r = Napi::Object::New(env);
   r.Set("srcMac", MacString(t.src_mac));
@@ -270,7 +270,7 @@ Napi::Value ParseTcpOptionsJs(const Napi::CallbackInfo& info) {
   size_t n = 0;
   if (!ArgBytes(info, 0, &d, &n)) return ThrowType(env, "options: Uint8Array");
   auto copy = ExactCopy(d, n);
-  TcpOptions o;
+  TcpWireOptions o;
   const bool ok = ParseTcpOptions(copy.get(), n, &o);
   Napi::Object r = Napi::Object::New(env);
   r.Set("ok", ok);
@@ -278,7 +278,7 @@ Napi::Value ParseTcpOptionsJs(const Napi::CallbackInfo& info) {
   return r;
 }
 
-void ReadOptions(Reader& rd, TcpOptions* o) {
+void ReadOptions(Reader& rd, TcpWireOptions* o) {
   Napi::Value v = rd.Field("options");
   if (!rd.ok() || v.IsUndefined()) return;
   Reader r(v.Env(), v);
@@ -345,7 +345,7 @@ Napi::Value EmitTcpFrameJs(const Napi::CallbackInfo& info) {
 Napi::Value EmitArpReplyJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Reader r(env, info.Length() > 0 ? info[0] : env.Undefined());
-  ArpView req;
+  ArpPacket req;
   req.op = 1;
   r.Mac("senderMac", req.sender_mac);
   req.sender_ip = r.U32("senderIp", 0);

@@ -26,7 +26,7 @@ uint64_t NextRandom(uint64_t* state) {
   return z ^ (z >> 31);
 }
 
-uint32_t SegLen(const TcpSegmentView& s) {
+uint32_t SegLen(const TcpSegment& s) {
   return static_cast<uint32_t>(s.payload_len) + ((s.flags & tcpflag::SYN) ? 1 : 0) +
          ((s.flags & tcpflag::FIN) ? 1 : 0);
 }
@@ -220,7 +220,7 @@ bool Engine::SendTcp(TcpEmit seg) {
   return true;
 }
 
-bool Engine::CookieReply(const TcpSegmentView& syn) {
+bool Engine::CookieReply(const TcpSegment& syn) {
   if (!running_.load()) return false;
   {
     std::lock_guard<std::mutex> g(mu_);
@@ -289,7 +289,7 @@ void Engine::HandleFrame(const RxFrame& f) {
   }
   if (fault_drop_pm_ | fault_dup_pm_ | fault_reorder_pm_) {
     // Faults apply only to live flows, so handshakes and floods stay exact.
-    const TcpSegmentView& s = p.tcp;
+    const TcpSegment& s = p.tcp;
     if (demux_->Find(FlowKey{s.saddr, s.sport, s.dport}) != 0) {
       if (FaultDecide(fault_drop_pm_)) {
         Bump(Counter::kFaultDropped);
@@ -319,7 +319,7 @@ void Engine::ReleaseHeldFrame() {
   if (h.kind == ParsedFrame::kTcp) HandleTcp(h.tcp);
 }
 
-void Engine::HandleArp(const ArpView& arp) {
+void Engine::HandleArp(const ArpPacket& arp) {
   if (arp.op == 2) {
     // Only replies are handed over, never requests: an ARP request flood must
     // not reach JS. Replies to us follow requests JS sent (or are gratuitous).
@@ -337,7 +337,7 @@ void Engine::HandleArp(const ArpView& arp) {
   }
 }
 
-void Engine::HandleTcp(const TcpSegmentView& s) {
+void Engine::HandleTcp(const TcpSegment& s) {
   uint32_t id = demux_->Find(FlowKey{s.saddr, s.sport, s.dport});
   if (id != 0) {
     if (PushRecord(kRecordSegment, id, s, nullptr)) Bump(Counter::kSegmentsToJs);
@@ -357,7 +357,7 @@ void Engine::HandleTcp(const TcpSegmentView& s) {
   if (cfg_.rst_unknown) SendReset(s);
 }
 
-void Engine::HandleListen(const TcpSegmentView& s, ListenerSlot& l) {
+void Engine::HandleListen(const TcpSegment& s, ListenerSlot& l) {
   // RFC 9293 3.10.7.2, LISTEN.
   if (s.flags & tcpflag::RST) {
     Bump(Counter::kRstsIgnored);
@@ -411,7 +411,7 @@ void Engine::HandleListen(const TcpSegmentView& s, ListenerSlot& l) {
   if (PushRecord(kRecordSyn, 0, s, nullptr)) Bump(Counter::kSynsToJs);
 }
 
-void Engine::SendCookieSynAck(const TcpSegmentView& s, ListenerSlot& l) {
+void Engine::SendCookieSynAck(const TcpSegment& s, ListenerSlot& l) {
   CookieOptions want;
   want.has_wscale = s.opt.has_wscale;
   want.wscale = s.opt.wscale > 14 ? 14 : s.opt.wscale;  // RFC 7323 2.3
@@ -447,7 +447,7 @@ void Engine::SendCookieSynAck(const TcpSegmentView& s, ListenerSlot& l) {
   Bump(Counter::kSyncookiesSent);
 }
 
-void Engine::SendReset(const TcpSegmentView& s) {
+void Engine::SendReset(const TcpSegment& s) {
   TcpEmit e;
   memcpy(e.dst_mac, s.src_mac, 6);
   e.saddr = s.daddr;
@@ -475,7 +475,7 @@ void Engine::Emit(const TcpEmit& e) {
   if (len) sock_.TxCommit(len);
 }
 
-void Engine::PushArpRecord(const ArpView& arp) {
+void Engine::PushArpRecord(const ArpPacket& arp) {
   size_t rec_len = 0;
   uint8_t* p = ring_.Reserve(0, &rec_len);
   if (!p) {
@@ -492,7 +492,7 @@ void Engine::PushArpRecord(const ArpView& arp) {
   Bump(Counter::kArpRepliesToJs);
 }
 
-bool Engine::PushRecord(uint8_t type, uint32_t conn_id, const TcpSegmentView& s,
+bool Engine::PushRecord(uint8_t type, uint32_t conn_id, const TcpSegment& s,
                         const CookieOptions* cookie) {
   size_t rec_len = 0;
   uint8_t* p = ring_.Reserve(s.payload_len, &rec_len);

@@ -19,7 +19,9 @@
 
 namespace synwall {
 
-// Counters beyond the per-reason drops. Order mirrored in src/native-engine.ts.
+// Counters beyond the per-reason drops. Engine::CounterName() gives each the
+// name it has in counters() in JS (typed there by EngineCounters in
+// src/engine/packet-engine.ts); the order is only that of the native array.
 enum class Counter : uint8_t {
   kFramesIn,
   kFramesOut,
@@ -90,7 +92,7 @@ class Engine {
   bool SendTcp(TcpEmit seg);
   // Answers a SYN that was handed to JS (a stateful listener) with a cookie
   // SYN-ACK after all: it was on its way while the SYN queue filled up.
-  bool CookieReply(const TcpSegmentView& syn);
+  bool CookieReply(const TcpSegment& syn);
   // Asks who has target_ip (host order); the reply comes back as an ARP record.
   bool SendArpRequest(uint32_t target_ip);
 
@@ -115,14 +117,14 @@ class Engine {
 
   void Run();
   void HandleFrame(const RxFrame& f);
-  void HandleArp(const ArpView& arp);
-  void HandleTcp(const TcpSegmentView& s);
-  void HandleListen(const TcpSegmentView& s, ListenerSlot& l);
-  void SendCookieSynAck(const TcpSegmentView& s, ListenerSlot& l);
-  void SendReset(const TcpSegmentView& s);
-  bool PushRecord(uint8_t type, uint32_t conn_id, const TcpSegmentView& s,
+  void HandleArp(const ArpPacket& arp);
+  void HandleTcp(const TcpSegment& s);
+  void HandleListen(const TcpSegment& s, ListenerSlot& l);
+  void SendCookieSynAck(const TcpSegment& s, ListenerSlot& l);
+  void SendReset(const TcpSegment& s);
+  bool PushRecord(uint8_t type, uint32_t conn_id, const TcpSegment& s,
                   const CookieOptions* cookie);
-  void PushArpRecord(const ArpView& arp);
+  void PushArpRecord(const ArpPacket& arp);
   bool SendFrameNow(const uint8_t* frame, size_t len);
   void Emit(const TcpEmit& e);
   // Both threads count (the JS thread sends RSTs too), so increments are

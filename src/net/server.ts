@@ -168,7 +168,7 @@ export class Server extends EventEmitter<ServerEvents> implements SocketOwner {
     return computeStats({
       engine: shared.engine.counters(),
       listeners: l ? [l.counters] : [],
-      pool: shared.counters,
+      shared: shared.counters,
       connections: stack.connections().map((sc) => sc.info()),
       synQueue: l?.halfOpen ?? 0,
       acceptQueue: l?.acceptQueue.length ?? 0,
