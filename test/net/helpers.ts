@@ -18,9 +18,14 @@ import { TestingPacketEngine, type NetworkSide, type TestNetwork } from '../../s
 
 export const PY = '/usr/bin/python3'; // Debian's python has scapy; a pyenv one may not
 
+/** Where synwall runs on a test network: the options naming the server side's interface, namespace and address. */
+export function serverSide(net: TestNetwork): { interface: string; netns: string; address: string } {
+  return { interface: net.server.ifname, netns: net.server.ns, address: net.server.address };
+}
+
 /** A server-side engine over the testing addon (setClock, setFaults). */
 export function openEngine(net: TestNetwork, extra: Partial<PacketEngineOptions> = {}): TestingPacketEngine {
-  return new TestingPacketEngine({ interface: net.server.ifname, netns: net.server.ns, address: net.server.address, ...extra });
+  return new TestingPacketEngine({ ...serverSide(net), ...extra });
 }
 
 /** Polls until pred holds (or throws after timeoutMs with the last counters). */
@@ -80,7 +85,7 @@ export type TestingStack = TcpStack & { readonly engine: TestingPacketEngine };
 
 /** A TcpStack owning a TestingPacketEngine (the testing addon's: setFaults, setClock), as TcpStack.open() owns a PacketEngine. */
 export function openStack(net: TestNetwork, options: TcpStackOptions = {}, engine: Partial<PacketEngineOptions> = {}): TestingStack {
-  const e = new TestingPacketEngine({ interface: net.server.ifname, netns: net.server.ns, address: net.server.address, ...engine });
+  const e = new TestingPacketEngine({ ...serverSide(net), ...engine });
   try {
     return new TcpStack(e, { ownsEngine: true, ...options }) as TestingStack;
   } catch (err) {
@@ -173,7 +178,7 @@ export function fixture(name: string): string {
 
 /** listen() options for the server side of a test network. */
 export function on(net: TestNetwork, extra: Partial<NetListenOptions> = {}): NetListenOptions {
-  return { interface: net.server.ifname, netns: net.server.ns, address: net.server.address, ...extra };
+  return { ...serverSide(net), ...extra };
 }
 
 export async function listen(server: Server, options: NetListenOptions): Promise<number> {

@@ -4,10 +4,10 @@ import { once } from 'node:events';
 import { describe, expect, it } from './harness.js';
 import { connect, type Socket } from '../../src/net/index.js';
 import type { TestNetwork } from '../../src/testing/index.js';
-import { fixture, PY, until } from './helpers.js';
+import { fixture, PY, serverSide, until } from './helpers.js';
 
 describe('connect() resolves the next hop by ARP', () => {
-  const base = (net: TestNetwork) => ({ interface: net.server.ifname, netns: net.server.ns, address: net.server.address, tcp: { msl: 100 } });
+  const base = (net: TestNetwork) => ({ ...serverSide(net), tcp: { msl: 100 } });
 
   async function echoOnce(socket: Socket, text: string): Promise<string> {
     let got = '';

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { describe, expect, it } from './harness.js';
 import { connect, createServer, formatListing, type Socket } from '../../src/index.js';
 import { openEngineCount } from '../../src/net/shared-stack.js';
-import { fixture, on, peerMac, PY, runPy, start, until } from './helpers.js';
+import { fixture, on, peerMac, PY, runPy, serverSide, start, until } from './helpers.js';
 
 const MB = 1024 * 1024;
 
@@ -67,9 +67,7 @@ describe('net API: echo server and connect()', () => {
     await until(() => srvOut.includes('listening'), 5000, 'the kernel server');
     const payload = randomBytes(2 * MB);
     const socket = connect({
-      interface: net.server.ifname,
-      netns: net.server.ns,
-      address: net.server.address,
+      ...serverSide(net),
       host: net.peer.address,
       port: 9000,
       remoteMac: await peerMac(net),

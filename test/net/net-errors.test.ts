@@ -8,7 +8,7 @@ import { connect, createServer, type Server, type Socket } from '../../src/index
 import type { NetFixtures } from './harness.js';
 import type { SystemError } from '../../src/net/errors.js';
 import { openEngineCount } from '../../src/net/shared-stack.js';
-import { fixture, on, peerMac, PY, start, until } from './helpers.js';
+import { fixture, on, peerMac, PY, serverSide, start, until } from './helpers.js';
 
 describe('net API errors', () => {
   function peer(net: TestNetwork, args: string[]) {
@@ -91,9 +91,7 @@ describe('net API errors', () => {
 
   it('ECONNREFUSED when connect() reaches a closed kernel port', async ({ net }) => {
     const socket = connect({
-      interface: net.server.ifname,
-      netns: net.server.ns,
-      address: net.server.address,
+      ...serverSide(net),
       host: net.peer.address,
       port: 9,
       remoteMac: await peerMac(net),
@@ -109,9 +107,7 @@ describe('net API errors', () => {
   it('ETIMEDOUT when connect() gets no answer (SYN retries exhausted)', async ({ net }) => {
     expect((await net.peer.exec(['iptables', '-I', 'INPUT', '-s', net.server.address, '-j', 'DROP'])).code).toBe(0);
     const socket = connect({
-      interface: net.server.ifname,
-      netns: net.server.ns,
-      address: net.server.address,
+      ...serverSide(net),
       host: net.peer.address,
       port: 9,
       remoteMac: await peerMac(net),

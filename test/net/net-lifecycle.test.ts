@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from './harness.js';
-import { until } from './helpers.js';
+import { serverSide, until } from './helpers.js';
 
 const child = fileURLToPath(new URL('./fixtures/net-server-child.ts', import.meta.url));
 const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/esm/index.mjs', import.meta.url));
@@ -24,7 +24,7 @@ function start(prefix: string[], options: object) {
 
 describe('net API lifecycle', () => {
   it('the process exits by itself after server.close() and the last socket', async ({ net }) => {
-    const { p, r } = start([], { interface: net.server.ifname, netns: net.server.ns, address: net.server.address, port: 8088 });
+    const { p, r } = start([], { ...serverSide(net), port: 8088 });
     try {
       await until(() => r.out.includes('listening') || r.code !== undefined, 20_000, 'the child to listen');
       expect(r.err).toBe('');
@@ -43,7 +43,7 @@ describe('net API lifecycle', () => {
   });
 
   it('a child that never closes its server does not exit (the check above is not vacuous)', async ({ net }) => {
-    const { p, r } = start([], { interface: net.server.ifname, netns: net.server.ns, address: net.server.address, port: 8089 });
+    const { p, r } = start([], { ...serverSide(net), port: 8089 });
     try {
       await until(() => r.out.includes('listening') || r.code !== undefined, 20_000, 'the child to listen');
       await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -55,7 +55,7 @@ describe('net API lifecycle', () => {
   });
 
   it('an unref()ed listening server does not keep the process alive (the child above is the control)', async ({ net }) => {
-    const { p, r } = start([], { interface: net.server.ifname, netns: net.server.ns, address: net.server.address, port: 8091, unref: true });
+    const { p, r } = start([], { ...serverSide(net), port: 8091, unref: true });
     try {
       await until(() => r.code !== undefined, 20_000, 'the unref()ed child to exit');
       expect(r.out).toContain('listening');
@@ -69,9 +69,7 @@ describe('net API lifecycle', () => {
 
   it("without CAP_NET_RAW, listen() emits 'error' naming the capability, and the process still exits", async ({ net }) => {
     const { r } = start(['setpriv', '--bounding-set', '-net_raw', '--inh-caps', '-net_raw'], {
-      interface: net.server.ifname,
-      netns: net.server.ns,
-      address: net.server.address,
+      ...serverSide(net),
       port: 8090,
     });
     await until(() => r.code !== undefined, 20_000, 'the child to exit');
