@@ -1,6 +1,8 @@
 // Reader for the record ring the native I/O thread writes (layout mirrored
-// from native/record_ring.h). Records are read in place from one ArrayBuffer;
-// the only copies made are of payload bytes the caller keeps.
+// from native/record_ring.h, which pins it with static_asserts;
+// test/unit/addons.test.ts compares RecordField with the compiled struct).
+// Records are read in place from one ArrayBuffer; the only copies made are of
+// payload bytes the caller keeps.
 
 export const RING_WRITE_OFF = 0;
 export const RING_READ_OFF = 64;
