@@ -1,6 +1,12 @@
 // N-API glue: the Engine class as seen from JavaScript. Argument checks live
 // here so the engine itself only ever sees valid values. No C++ exception
 // crosses this boundary (built with NAPI_DISABLE_CPP_EXCEPTIONS).
+//
+// Two addons are built from this file (binding.gyp, CMakeLists.txt):
+// synwall.node, the product, exports only Engine; synwall_testing.node is
+// compiled with SYNWALL_TESTING and addon_testing.cc, and its Engine also has
+// the test hooks (setClock pins the cookie clock, setFaults injects loss)
+// beside the wire/checksum/cookie entry points the unit tests drive.
 #include <napi.h>
 
 #include <netinet/in.h>
@@ -14,8 +20,10 @@
 #include <memory>
 #include <string>
 
-#include "addon_testing.h"
 #include "engine.h"
+#ifdef SYNWALL_TESTING
+#include "addon_testing.h"
+#endif
 
 namespace synwall {
 namespace {
@@ -100,10 +108,12 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
             InstanceMethod("sendArpRequest", &EngineWrap::SendArpRequest),
             InstanceMethod("cookieReply", &EngineWrap::CookieReply),
             InstanceMethod("setSecret", &EngineWrap::SetSecret),
-            InstanceMethod("setClock", &EngineWrap::SetClock),
             InstanceMethod("tsClock", &EngineWrap::TsClock),
             InstanceMethod("counters", &EngineWrap::Counters),
+#ifdef SYNWALL_TESTING
+            InstanceMethod("setClock", &EngineWrap::SetClock),
             InstanceMethod("setFaults", &EngineWrap::SetFaults),
+#endif
         });
   }
 
@@ -377,7 +387,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
         !GetUint(o, "mss", 0, 65535, &mss) || !GetUint(o, "wscale", 0, 255, &ws) ||
         !GetUint(o, "tsVal", 0, 0xFFFFFFFFu, &tsv) || !GetBool(o, "sackPermitted", &sack))
       return env.Undefined();
-    TcpSegmentView s;
+    TcpSegment s;
     if (!GetMac(o, "mac", s.src_mac)) return env.Undefined();
     s.saddr = static_cast<uint32_t>(raddr);
     s.daddr = static_cast<uint32_t>(laddr);
@@ -413,12 +423,6 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     return info.Env().Undefined();
   }
 
-  Napi::Value SetClock(const Napi::CallbackInfo& info) {
-    int64_t ms = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int64Value() : -1;
-    engine_.SetClock(ms < 0 ? -1 : ms);
-    return info.Env().Undefined();
-  }
-
   Napi::Value TsClock(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), engine_.TsClock());
   }
@@ -443,6 +447,14 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     return out;
   }
 
+#ifdef SYNWALL_TESTING
+  // Test hooks: in synwall_testing.node only.
+  Napi::Value SetClock(const Napi::CallbackInfo& info) {
+    int64_t ms = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int64Value() : -1;
+    engine_.SetClock(ms < 0 ? -1 : ms);
+    return info.Env().Undefined();
+  }
+
   Napi::Value SetFaults(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Object o;
@@ -456,6 +468,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
                       static_cast<uint16_t>(dup), static_cast<uint16_t>(reorder));
     return env.Undefined();
   }
+#endif
 
   Engine engine_;
   Napi::ThreadSafeFunction tsfn_;
@@ -517,7 +530,9 @@ static Napi::Object InitSynwall(Napi::Env env, Napi::Object exports) {
   for (uint32_t i = 0; i < static_cast<uint32_t>(synwall::HandoffError::kCount); i++)
     names.Set(i, synwall::HandoffErrorName(static_cast<synwall::HandoffError>(i)));
   exports.Set("handoffFailureNames", names);
+#ifdef SYNWALL_TESTING
   synwall::RegisterTestingExports(env, exports);
+#endif
   return exports;
 }
 

@@ -1,5 +1,6 @@
-// `addon.testing`: thin N-API wrappers over wire/checksum/cookie for the unit
-// tests. Input frames are copied into exactly-sized heap blocks before parsing
+// The entry points of synwall_testing.node beside its Engine (see addon.cc):
+// thin N-API wrappers over wire/checksum/cookie for the unit tests, fuzz-like
+// property tests and benchmarks. Never part of synwall.node. Input frames are copied into exactly-sized heap blocks before parsing
 // so that the ASan build catches any read past `len` (a JS Buffer usually sits
 // inside a larger pool where an over-read would go unnoticed).
 #include "addon_testing.h"
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "cookie.h"
+#include "record_ring.h"
 #include "wire.h"
 
 namespace synwall {
@@ -168,7 +170,7 @@ std::string MacString(const uint8_t m[6]) {
 
 // ---- wire --------------------------------------------------------------------
 
-Napi::Object OptionsToJs(Napi::Env env, const TcpOptions& o) {
+Napi::Object OptionsToJs(Napi::Env env, const TcpWireOptions& o) {
   Napi::Object r = Napi::Object::New(env);
   r.Set("hasMss", o.has_mss);
   r.Set("mss", o.mss);
@@ -189,7 +191,7 @@ Napi::Object OptionsToJs(Napi::Env env, const TcpOptions& o) {
   return r;
 }
 
-Napi::Object ArpToJs(Napi::Env env, const ArpView& a) {
+Napi::Object ArpToJs(Napi::Env env, const ArpPacket& a) {
   Napi::Object r = Napi::Object::New(env);
   r.Set("op", a.op);
   r.Set("senderMac", MacString(a.sender_mac));
@@ -199,7 +201,7 @@ Napi::Object ArpToJs(Napi::Env env, const ArpView& a) {
   return r;
 }
 
-Napi::Object TcpToJs(Napi::Env env, const TcpSegmentView& t,
+Napi::Object TcpToJs(Napi::Env env, const TcpSegment& t,
                      const uint8_t* frame) {
   Napi::Object r = Napi::Object::New(env);
   r.Set("srcMac", MacString(t.src_mac));
@@ -268,7 +270,7 @@ Napi::Value ParseTcpOptionsJs(const Napi::CallbackInfo& info) {
   size_t n = 0;
   if (!ArgBytes(info, 0, &d, &n)) return ThrowType(env, "options: Uint8Array");
   auto copy = ExactCopy(d, n);
-  TcpOptions o;
+  TcpWireOptions o;
   const bool ok = ParseTcpOptions(copy.get(), n, &o);
   Napi::Object r = Napi::Object::New(env);
   r.Set("ok", ok);
@@ -276,7 +278,7 @@ Napi::Value ParseTcpOptionsJs(const Napi::CallbackInfo& info) {
   return r;
 }
 
-void ReadOptions(Reader& rd, TcpOptions* o) {
+void ReadOptions(Reader& rd, TcpWireOptions* o) {
   Napi::Value v = rd.Field("options");
   if (!rd.ok() || v.IsUndefined()) return;
   Reader r(v.Env(), v);
@@ -343,7 +345,7 @@ Napi::Value EmitTcpFrameJs(const Napi::CallbackInfo& info) {
 Napi::Value EmitArpReplyJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Reader r(env, info.Length() > 0 ? info[0] : env.Undefined());
-  ArpView req;
+  ArpPacket req;
   req.op = 1;
   r.Mac("senderMac", req.sender_mac);
   req.sender_ip = r.U32("senderIp", 0);
@@ -642,10 +644,46 @@ Napi::Value CookieRandomSecretCheckJs(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), ia != ib);
 }
 
+// RecordHeader as the compiler laid it out, in the JS names of
+// src/engine/records.ts RecordField, for the test that the two agree.
+Napi::Value RecordLayoutJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object fields = Napi::Object::New(env);
+  fields.Set("length", static_cast<double>(offsetof(RecordHeader, length)));
+  fields.Set("type", static_cast<double>(offsetof(RecordHeader, type)));
+  fields.Set("tcpFlags", static_cast<double>(offsetof(RecordHeader, tcp_flags)));
+  fields.Set("connId", static_cast<double>(offsetof(RecordHeader, conn_id)));
+  fields.Set("remoteAddress", static_cast<double>(offsetof(RecordHeader, raddr)));
+  fields.Set("localAddress", static_cast<double>(offsetof(RecordHeader, laddr)));
+  fields.Set("remotePort", static_cast<double>(offsetof(RecordHeader, rport)));
+  fields.Set("localPort", static_cast<double>(offsetof(RecordHeader, lport)));
+  fields.Set("seq", static_cast<double>(offsetof(RecordHeader, seq)));
+  fields.Set("ack", static_cast<double>(offsetof(RecordHeader, ack)));
+  fields.Set("window", static_cast<double>(offsetof(RecordHeader, window)));
+  fields.Set("optBits", static_cast<double>(offsetof(RecordHeader, opt_bits)));
+  fields.Set("sackCount", static_cast<double>(offsetof(RecordHeader, sack_count)));
+  fields.Set("mss", static_cast<double>(offsetof(RecordHeader, mss)));
+  fields.Set("wscale", static_cast<double>(offsetof(RecordHeader, wscale)));
+  fields.Set("ourWscale", static_cast<double>(offsetof(RecordHeader, our_wscale)));
+  fields.Set("tsVal", static_cast<double>(offsetof(RecordHeader, ts_val)));
+  fields.Set("tsEcr", static_cast<double>(offsetof(RecordHeader, ts_ecr)));
+  fields.Set("remoteMac", static_cast<double>(offsetof(RecordHeader, rmac)));
+  fields.Set("payloadLen", static_cast<double>(offsetof(RecordHeader, payload_len)));
+  fields.Set("sack", static_cast<double>(offsetof(RecordHeader, sack)));
+  fields.Set("fd", static_cast<double>(offsetof(RecordHeader, fd)));
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("headerLength", static_cast<double>(sizeof(RecordHeader)));
+  r.Set("fields", fields);
+  r.Set("ringWriteOff", static_cast<double>(kRingWriteOff));
+  r.Set("ringReadOff", static_cast<double>(kRingReadOff));
+  r.Set("ringNotifyOff", static_cast<double>(kRingNotifyOff));
+  r.Set("ringDataOff", static_cast<double>(kRingDataOff));
+  return r;
+}
+
 }  // namespace
 
 void RegisterTestingExports(Napi::Env env, Napi::Object exports) {
-  Napi::Object t = Napi::Object::New(env);
   struct Fn {
     const char* name;
     Napi::Value (*fn)(const Napi::CallbackInfo&);
@@ -671,9 +709,9 @@ void RegisterTestingExports(Napi::Env env, Napi::Object exports) {
       {"cookieMssIndex", CookieMssIndexJs},
       {"cookieMssValue", CookieMssValueJs},
       {"cookieRandomSecretCheck", CookieRandomSecretCheckJs},
+      {"recordLayout", RecordLayoutJs},
   };
-  for (const Fn& f : kFns) t.Set(f.name, Napi::Function::New(env, f.fn, f.name));
-  exports.Set("testing", t);
+  for (const Fn& f : kFns) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));
 }
 
 }  // namespace synwall

@@ -1,6 +1,7 @@
-// Test-only exports: a `testing` object on the addon's exports that lets the
-// vitest suites drive the wire, checksum and cookie code directly. None of it
-// is on the packet path; it may allocate and copy freely.
+// Test-only exports of synwall_testing.node (built with SYNWALL_TESTING; never
+// in synwall.node): functions that let the vitest suites drive the wire,
+// checksum and cookie code directly. None of it is on the packet path; it may
+// allocate and copy freely.
 #pragma once
 #include <napi.h>
 

@@ -26,9 +26,15 @@ uint64_t NextRandom(uint64_t* state) {
   return z ^ (z >> 31);
 }
 
-uint32_t SegLen(const TcpSegmentView& s) {
+uint32_t SegLen(const TcpSegment& s) {
   return static_cast<uint32_t>(s.payload_len) + ((s.flags & tcpflag::SYN) ? 1 : 0) +
          ((s.flags & tcpflag::FIN) ? 1 : 0);
+}
+
+uint64_t RealtimeNs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
 }  // namespace
@@ -148,9 +154,43 @@ bool Engine::RemoveFlow(uint32_t raddr, uint16_t rport, uint16_t lport) {
   if (!demux_) return false;
   const FlowKey key{raddr, rport, lport};
   if (!handoffs_.empty()) {
-    if (uint32_t id = demux_->Find(key)) handoffs_.erase(id);
+    const uint32_t id = demux_->Find(key);
+    auto it = handoffs_.find(id);
+    if (it != handoffs_.end() && it->second.handed_off) {
+      // The application is done with a handed-off socket, but frames of the
+      // flow may still wait in the receive ring (the I/O thread lags behind
+      // a flood). Without its entry such a frame -- the request, say, which
+      // carries the same cookie as the third ACK -- would be handed off a
+      // second time. Forget the flow once the ring has caught up.
+      if (it->second.closed_ns == 0) {
+        it->second.closed_ns = RealtimeNs();
+        closing_.push_back(key);
+      }
+      return true;
+    }
+    if (it != handoffs_.end()) handoffs_.erase(it);
   }
   return demux_->Erase(key);
+}
+
+void Engine::ForgetClosedFlows() {
+  // Frames carry the time the kernel queued them; once a frame queued after
+  // a flow's close has been read, none of that flow's older frames is left.
+  const uint64_t horizon = last_frame_ns_ != 0 ? last_frame_ns_ : RealtimeNs() - 1000000000u;
+  size_t kept = 0;
+  for (const FlowKey& key : closing_) {
+    const uint32_t id = demux_->Find(key);
+    auto it = handoffs_.find(id);
+    // Already gone, or the 4-tuple belongs to a newer connection now.
+    if (it == handoffs_.end() || it->second.closed_ns == 0) continue;
+    if (it->second.closed_ns < horizon) {
+      handoffs_.erase(it);
+      demux_->Erase(key);
+    } else {
+      closing_[kept++] = key;
+    }
+  }
+  closing_.resize(kept);
 }
 
 bool Engine::ExpectHandoff(const HandoffParams& p) {
@@ -240,7 +280,7 @@ bool Engine::SendTcp(TcpEmit seg) {
   return true;
 }
 
-bool Engine::CookieReply(const TcpSegmentView& syn) {
+bool Engine::CookieReply(const TcpSegment& syn) {
   if (!running_.load()) return false;
   {
     std::lock_guard<std::mutex> g(mu_);
@@ -273,6 +313,10 @@ void Engine::Run() {
         if (!g.owns_lock()) g.lock();
         HandleFrame(f);
       });
+      if (!closing_.empty()) {
+        if (!g.owns_lock()) g.lock();
+        ForgetClosedFlows();
+      }
       if (n > 0) {
         ReleaseHeldFrame();
         std::lock_guard<std::mutex> tg(tx_mu_);
@@ -299,6 +343,7 @@ void Engine::HandleFrame(const RxFrame& f) {
   if (f.csum == CsumStatus::kPartial) Bump(Counter::kChecksumPartial);
   else if (f.csum == CsumStatus::kValid) Bump(Counter::kChecksumOffloaded);
   frame_ = &f;
+  if (f.tstamp_ns != 0) last_frame_ns_ = f.tstamp_ns;
   ParsedFrame p = ParseFrame(f.data, f.len, cfg_.socket.local_ip, f.csum);
   if (p.kind == ParsedFrame::kDropped) {
     BumpDrop(p.drop);
@@ -310,7 +355,7 @@ void Engine::HandleFrame(const RxFrame& f) {
   }
   if (fault_drop_pm_ | fault_dup_pm_ | fault_reorder_pm_) {
     // Faults apply only to live flows, so handshakes and floods stay exact.
-    const TcpSegmentView& s = p.tcp;
+    const TcpSegment& s = p.tcp;
     if (demux_->Find(FlowKey{s.saddr, s.sport, s.dport}) != 0) {
       if (FaultDecide(fault_drop_pm_)) {
         Bump(Counter::kFaultDropped);
@@ -342,7 +387,7 @@ void Engine::ReleaseHeldFrame() {
   if (h.kind == ParsedFrame::kTcp) HandleTcp(h.tcp);
 }
 
-void Engine::HandleArp(const ArpView& arp) {
+void Engine::HandleArp(const ArpPacket& arp) {
   if (arp.op == 2) {
     // Only replies are handed over, never requests: an ARP request flood must
     // not reach JS. Replies to us follow requests JS sent (or are gratuitous).
@@ -360,26 +405,34 @@ void Engine::HandleArp(const ArpView& arp) {
   }
 }
 
-void Engine::HandleTcp(const TcpSegmentView& s) {
-  uint32_t id = demux_->Find(FlowKey{s.saddr, s.sport, s.dport});
-  if (id != 0) {
-    if (!handoffs_.empty()) {
-      auto it = handoffs_.find(id);
-      if (it != handoffs_.end()) {
-        HandoffFlow& flow = it->second;
-        if (flow.handed_off) {
-          // The kernel owns it. A frame queued before the socket took its
-          // mark was dropped by the firewall: give it back. Later ones
-          // reached the kernel directly.
-          // A SYN never passes the firewall: the kernel answers it (a
-          // challenge ACK) only if we give it over.
-          if (frame_ == nullptr || frame_->tstamp_ns == 0 || frame_->tstamp_ns <= flow.done_ns ||
-              (s.flags & (tcpflag::SYN | tcpflag::ACK)) == tcpflag::SYN)
-            Reinject(s);
-          else
-            Bump(Counter::kKernelFlowSegments);
-          return;
-        }
+void Engine::HandleTcp(const TcpSegment& s) {
+  const FlowKey key{s.saddr, s.sport, s.dport};
+  uint32_t id = demux_->Find(key);
+  if (id != 0 && !handoffs_.empty()) {
+    auto it = handoffs_.find(id);
+    if (it != handoffs_.end()) {
+      HandoffFlow& flow = it->second;
+      const bool syn = (s.flags & (tcpflag::SYN | tcpflag::ACK)) == tcpflag::SYN;
+      if (flow.handed_off && flow.closed_ns != 0 && syn) {
+        // A SYN sent before the application closed the flow is an old
+        // duplicate; one sent after starts a new connection on the 4-tuple:
+        // the old flow is over, answer it as a listener.
+        if (frame_ != nullptr && frame_->tstamp_ns != 0 && frame_->tstamp_ns <= flow.closed_ns) return;
+        handoffs_.erase(it);
+        demux_->Erase(key);
+        id = 0;
+      } else if (flow.handed_off) {
+        // The kernel owns it. A frame queued before the socket took its
+        // mark was dropped by the firewall: give it back. Later ones
+        // reached the kernel directly -- but a SYN never passes the
+        // firewall, and the kernel answers it (a challenge ACK) only if we
+        // give it over.
+        if (frame_ == nullptr || frame_->tstamp_ns == 0 || frame_->tstamp_ns <= flow.done_ns || syn)
+          Reinject(s);
+        else
+          Bump(Counter::kKernelFlowSegments);
+        return;
+      } else {
         const HandoffParams& p = flow.params;
         if ((s.flags & (tcpflag::ACK | tcpflag::SYN | tcpflag::RST)) == tcpflag::ACK &&
             s.ack == p.iss + 1 && s.seq == p.irs + 1) {
@@ -389,6 +442,8 @@ void Engine::HandleTcp(const TcpSegmentView& s) {
         // Anything else (a retransmitted SYN, a RST) is SYN_RCVD's business.
       }
     }
+  }
+  if (id != 0) {
     if (PushRecord(kRecordSegment, id, s, nullptr)) Bump(Counter::kSegmentsToJs);
     return;
   }
@@ -406,7 +461,7 @@ void Engine::HandleTcp(const TcpSegmentView& s) {
   if (cfg_.rst_unknown) SendReset(s);
 }
 
-void Engine::HandleListen(const TcpSegmentView& s, ListenerSlot& l) {
+void Engine::HandleListen(const TcpSegment& s, ListenerSlot& l) {
   // RFC 9293 3.10.7.2, LISTEN.
   if (s.flags & tcpflag::RST) {
     Bump(Counter::kRstsIgnored);
@@ -489,7 +544,7 @@ void Engine::HandleListen(const TcpSegmentView& s, ListenerSlot& l) {
   if (PushRecord(kRecordSyn, 0, s, nullptr)) Bump(Counter::kSynsToJs);
 }
 
-void Engine::SendCookieSynAck(const TcpSegmentView& s, ListenerSlot& l) {
+void Engine::SendCookieSynAck(const TcpSegment& s, ListenerSlot& l) {
   CookieOptions want;
   want.has_wscale = s.opt.has_wscale;
   want.wscale = s.opt.wscale > 14 ? 14 : s.opt.wscale;  // RFC 7323 2.3
@@ -525,7 +580,7 @@ void Engine::SendCookieSynAck(const TcpSegmentView& s, ListenerSlot& l) {
   Bump(Counter::kSyncookiesSent);
 }
 
-void Engine::SendReset(const TcpSegmentView& s) {
+void Engine::SendReset(const TcpSegment& s) {
   TcpEmit e;
   memcpy(e.dst_mac, s.src_mac, 6);
   e.saddr = s.daddr;
@@ -544,7 +599,7 @@ void Engine::SendReset(const TcpSegmentView& s) {
   Bump(Counter::kRstsSent);
 }
 
-void Engine::CompleteHandoff(uint32_t id, HandoffFlow& flow, const TcpSegmentView& s,
+void Engine::CompleteHandoff(uint32_t id, HandoffFlow& flow, const TcpSegment& s,
                              bool from_cookie) {
   HandoffParams& p = flow.params;
   // The third ACK carries the peer's first window (scaled from here on) and
@@ -601,9 +656,7 @@ void Engine::CompleteHandoff(uint32_t id, HandoffFlow& flow, const TcpSegmentVie
     return;
   }
   flow.handed_off = true;
-  timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  flow.done_ns = static_cast<uint64_t>(now.tv_sec) * 1000000000u + static_cast<uint64_t>(now.tv_nsec);
+  flow.done_ns = RealtimeNs();
   h.fd = fd;
   memcpy(rec, &h, sizeof h);
   Bump(Counter::kHandoffs);
@@ -612,7 +665,7 @@ void Engine::CompleteHandoff(uint32_t id, HandoffFlow& flow, const TcpSegmentVie
   if (s.payload_len > 0 || (s.flags & tcpflag::FIN)) Reinject(s);
 }
 
-void Engine::Reinject(const TcpSegmentView& s) {
+void Engine::Reinject(const TcpSegment& s) {
   if (frame_ == nullptr || frame_->len <= kEthHeaderLen || !reinjector_.Open() ||
       !reinjector_.Send(frame_->data + kEthHeaderLen, frame_->len - kEthHeaderLen, s,
                         frame_->csum)) {
@@ -631,7 +684,7 @@ void Engine::Emit(const TcpEmit& e) {
   if (len) sock_.TxCommit(len);
 }
 
-void Engine::PushArpRecord(const ArpView& arp) {
+void Engine::PushArpRecord(const ArpPacket& arp) {
   size_t rec_len = 0;
   uint8_t* p = ring_.Reserve(0, &rec_len);
   if (!p) {
@@ -648,7 +701,7 @@ void Engine::PushArpRecord(const ArpView& arp) {
   Bump(Counter::kArpRepliesToJs);
 }
 
-bool Engine::PushRecord(uint8_t type, uint32_t conn_id, const TcpSegmentView& s,
+bool Engine::PushRecord(uint8_t type, uint32_t conn_id, const TcpSegment& s,
                         const CookieOptions* cookie) {
   size_t rec_len = 0;
   uint8_t* p = ring_.Reserve(s.payload_len, &rec_len);

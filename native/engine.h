@@ -21,7 +21,9 @@
 
 namespace synwall {
 
-// Counters beyond the per-reason drops. Names in CounterName; JS reads them from there.
+// Counters beyond the per-reason drops. Engine::CounterName() gives each the
+// name it has in counters() in JS (typed there by EngineCounters in
+// src/engine/packet-engine.ts); the order is only that of the native array.
 enum class Counter : uint8_t {
   kFramesIn,
   kFramesOut,
@@ -102,7 +104,7 @@ class Engine {
   bool SendTcp(TcpEmit seg);
   // Answers a SYN that was handed to JS (a stateful listener) with a cookie
   // SYN-ACK after all: it was on its way while the SYN queue filled up.
-  bool CookieReply(const TcpSegmentView& syn);
+  bool CookieReply(const TcpSegment& syn);
   // Asks who has target_ip (host order); the reply comes back as an ARP record.
   bool SendArpRequest(uint32_t target_ip);
 
@@ -129,21 +131,23 @@ class Engine {
   struct HandoffFlow {
     bool handed_off = false;  // false: SYN_RCVD in JS, waiting for the third ACK
     uint64_t done_ns = 0;     // when the socket took its mark (CLOCK_REALTIME)
+    uint64_t closed_ns = 0;   // when the application closed it (0: open)
     HandoffParams params;
   };
 
   void Run();
   void HandleFrame(const RxFrame& f);
-  void HandleArp(const ArpView& arp);
-  void HandleTcp(const TcpSegmentView& s);
-  void HandleListen(const TcpSegmentView& s, ListenerSlot& l);
-  void SendCookieSynAck(const TcpSegmentView& s, ListenerSlot& l);
-  void SendReset(const TcpSegmentView& s);
-  void CompleteHandoff(uint32_t id, HandoffFlow& flow, const TcpSegmentView& s, bool from_cookie);
-  void Reinject(const TcpSegmentView& s);
-  bool PushRecord(uint8_t type, uint32_t conn_id, const TcpSegmentView& s,
+  void HandleArp(const ArpPacket& arp);
+  void HandleTcp(const TcpSegment& s);
+  void HandleListen(const TcpSegment& s, ListenerSlot& l);
+  void SendCookieSynAck(const TcpSegment& s, ListenerSlot& l);
+  void SendReset(const TcpSegment& s);
+  void CompleteHandoff(uint32_t id, HandoffFlow& flow, const TcpSegment& s, bool from_cookie);
+  void Reinject(const TcpSegment& s);
+  void ForgetClosedFlows();
+  bool PushRecord(uint8_t type, uint32_t conn_id, const TcpSegment& s,
                   const CookieOptions* cookie);
-  void PushArpRecord(const ArpView& arp);
+  void PushArpRecord(const ArpPacket& arp);
   bool SendFrameNow(const uint8_t* frame, size_t len);
   void Emit(const TcpEmit& e);
   // Both threads count (the JS thread sends RSTs too), so increments are
@@ -179,6 +183,8 @@ class Engine {
   std::unordered_map<uint32_t, HandoffFlow> handoffs_;  // guarded by mu_
   Reinjector reinjector_;
   const RxFrame* frame_ = nullptr;  // the frame HandleTcp is looking at
+  uint64_t last_frame_ns_ = 0;      // queue time of the last frame read (I/O thread)
+  std::vector<FlowKey> closing_;    // handed-off flows closed by JS, guarded by mu_
   uint64_t batch_now_ms_ = 0;
   uint64_t stats_read_ms_ = 0;
   uint32_t batch_ts_ = 0;

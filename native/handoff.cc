@@ -187,7 +187,7 @@ bool Reinjector::Open() {
   return fd_ >= 0;
 }
 
-bool Reinjector::Send(const uint8_t* ip, size_t len, const TcpSegmentView& seg, CsumStatus csum) {
+bool Reinjector::Send(const uint8_t* ip, size_t len, const TcpSegment& seg, CsumStatus csum) {
   if (fd_ < 0 || len > sizeof buf_ || len < kIpv4MinHeaderLen) return false;
   const uint8_t* out = ip;
   if (csum == CsumStatus::kPartial) {

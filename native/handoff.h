@@ -74,7 +74,7 @@ class Reinjector {
   bool Open();
   // `ip` is an IPv4 packet carrying `seg` (already parsed and checked). A
   // checksum the peer's kernel left partial is completed first.
-  bool Send(const uint8_t* ip, size_t len, const TcpSegmentView& seg, CsumStatus csum);
+  bool Send(const uint8_t* ip, size_t len, const TcpSegment& seg, CsumStatus csum);
 
  private:
   int fd_ = -1;

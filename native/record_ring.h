@@ -1,7 +1,7 @@
 // Records from the I/O thread to JavaScript: a single-producer single-consumer
 // byte ring in an ArrayBuffer that JS allocated and both sides map. JS reads
-// records in place (src/engine/records.ts mirrors this layout); one wake-up call per
-// batch, never one JS object per packet.
+// records in place (src/engine/records.ts mirrors this layout); one wake-up call
+// per batch, never one JS object per packet.
 #pragma once
 #include <atomic>
 #include <cstddef>
@@ -60,7 +60,31 @@ struct RecordHeader {
   int32_t fd;            // Handoff: the socket, or minus the HandoffError
 };
 #pragma pack(pop)
-static_assert(sizeof(RecordHeader) == 88, "RecordHeader layout is mirrored in src/engine/records.ts");
+// The layout JS reads: RecordField and RECORD_HEADER_LEN in src/engine/records.ts
+// hold the same numbers. Change both or neither.
+static_assert(sizeof(RecordHeader) == 88, "RECORD_HEADER_LEN in src/engine/records.ts");
+static_assert(offsetof(RecordHeader, length) == 0, "RecordField in src/engine/records.ts");
+static_assert(offsetof(RecordHeader, type) == 2, "RecordField in src/engine/records.ts");
+static_assert(offsetof(RecordHeader, tcp_flags) == 3, "RecordField in src/engine/records.ts");
+static_assert(offsetof(RecordHeader, conn_id) == 4, "RecordField in src/engine/records.ts");
+static_assert(offsetof(RecordHeader, raddr) == 8, "RecordField in src/engine/records.ts");
+static_assert(offsetof(RecordHeader, laddr) == 12, "RecordField in src/engine/records.ts");
+static_assert(offsetof(RecordHeader, rport) == 16, "RecordField in src/engine/records.ts");
+static_assert(offsetof(RecordHeader, lport) == 18, "RecordField in src/engine/records.ts");
+static_assert(offsetof(RecordHeader, seq) == 20, "RecordField in src/engine/records.ts");
+static_assert(offsetof(RecordHeader, ack) == 24, "RecordField in src/engine/records.ts");
+static_assert(offsetof(RecordHeader, window) == 28, "RecordField in src/engine/records.ts");
+static_assert(offsetof(RecordHeader, opt_bits) == 30, "RecordField in src/engine/records.ts");
+static_assert(offsetof(RecordHeader, sack_count) == 31, "RecordField in src/engine/records.ts");
+static_assert(offsetof(RecordHeader, mss) == 32, "RecordField in src/engine/records.ts");
+static_assert(offsetof(RecordHeader, wscale) == 34, "RecordField in src/engine/records.ts");
+static_assert(offsetof(RecordHeader, our_wscale) == 35, "RecordField in src/engine/records.ts");
+static_assert(offsetof(RecordHeader, ts_val) == 36, "RecordField in src/engine/records.ts");
+static_assert(offsetof(RecordHeader, ts_ecr) == 40, "RecordField in src/engine/records.ts");
+static_assert(offsetof(RecordHeader, rmac) == 44, "RecordField in src/engine/records.ts");
+static_assert(offsetof(RecordHeader, payload_len) == 50, "RecordField in src/engine/records.ts");
+static_assert(offsetof(RecordHeader, sack) == 52, "RecordField in src/engine/records.ts");
+static_assert(offsetof(RecordHeader, fd) == 84, "RecordField in src/engine/records.ts");
 
 class RecordRing {
  public:

@@ -52,7 +52,7 @@ ParsedFrame Dropped(Drop why) {
 // a wrong length: a peer that sends MSS with length 3 is broken or hostile,
 // and guessing what it meant is how parsers get exploited.
 bool ApplyOption(uint8_t kind, const uint8_t* p, uint8_t olen,
-                 TcpOptions* out) {
+                 TcpWireOptions* out) {
   switch (kind) {
     case opt::kMss:
       if (olen != 4) return false;
@@ -112,7 +112,7 @@ bool BadFlags(uint8_t flags) {
 // Parses the TCP header at `tcp` (tcp_len bytes: the IP payload). The IP
 // fields of *v are already set (the checksum needs the addresses).
 Drop ParseTcp(const uint8_t* tcp, size_t tcp_len, CsumStatus csum,
-              TcpSegmentView* v) {
+              TcpSegment* v) {
   if (tcp_len < kTcpMinHeaderLen) return Drop::kTcpShort;
   const size_t hlen = static_cast<size_t>(tcp[12] >> 4) * 4;
   if (hlen < kTcpMinHeaderLen || hlen > tcp_len) return Drop::kTcpDataOffset;
@@ -143,7 +143,7 @@ Drop ParseTcp(const uint8_t* tcp, size_t tcp_len, CsumStatus csum,
 // `ip` has `avail` bytes up to the end of the frame; anything past the IPv4
 // total length is Ethernet padding and is ignored (never checksummed).
 Drop ParseIpv4(const uint8_t* ip, size_t avail, uint32_t local_ip,
-               CsumStatus csum, TcpSegmentView* v) {
+               CsumStatus csum, TcpSegment* v) {
   if (avail < kIpv4MinHeaderLen) return Drop::kIpShort;
   if ((ip[0] >> 4) != 4) return Drop::kIpVersion;
   const size_t ihl = static_cast<size_t>(ip[0] & 0x0F) * 4;
@@ -168,7 +168,7 @@ Drop ParseIpv4(const uint8_t* ip, size_t avail, uint32_t local_ip,
 }
 
 Drop ParseArp(const uint8_t* a, size_t avail, uint32_t local_ip,
-              ArpView* arp) {
+              ArpPacket* arp) {
   if (avail < kArpLen) return Drop::kArpMalformed;
   if (Load16(a) != 1 || Load16(a + 2) != kEtherTypeIpv4 || a[4] != 6 ||
       a[5] != 4) {
@@ -209,7 +209,7 @@ size_t WriteArp(uint16_t op, const uint8_t eth_dst[6], const uint8_t our_mac[6],
 
 // Writes the TCP options for `o` into `p` (at least 40 bytes); returns the
 // length, a multiple of 4.
-size_t WriteOptions(const TcpOptions& o, uint8_t* p) {
+size_t WriteOptions(const TcpWireOptions& o, uint8_t* p) {
   size_t n = 0;
   if (o.has_mss) {
     p[n++] = opt::kMss;
@@ -273,8 +273,8 @@ void WriteIpv4(const TcpEmit& s, size_t total_len, uint8_t* ip) {
 
 }  // namespace
 
-bool ParseTcpOptions(const uint8_t* opts, size_t len, TcpOptions* out) {
-  *out = TcpOptions{};
+bool ParseTcpOptions(const uint8_t* opts, size_t len, TcpWireOptions* out) {
+  *out = TcpWireOptions{};
   size_t i = 0;
   while (i < len) {
     const uint8_t kind = opts[i];
@@ -353,7 +353,7 @@ size_t EmitTcpFrame(const TcpEmit& seg, uint8_t* out, size_t out_cap) {
   return wire_len;
 }
 
-size_t EmitArpReply(const ArpView& req, const uint8_t our_mac[6],
+size_t EmitArpReply(const ArpPacket& req, const uint8_t our_mac[6],
                     uint32_t our_ip, uint8_t* out, size_t out_cap) {
   return WriteArp(2, req.sender_mac, our_mac, our_ip, req.sender_mac,
                   req.sender_ip, out, out_cap);

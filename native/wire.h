@@ -21,8 +21,8 @@ constexpr uint8_t FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10,
                   URG = 0x20, ECE = 0x40, CWR = 0x80;
 }
 
-// Why a frame was dropped. The order is the order of the native counter array
-// exposed to JS (src/native.ts keeps the names in the same order).
+// Why a frame was dropped. The values index the native drop counters;
+// DropName() gives each the name it has in counters().drops in JS.
 enum class Drop : uint8_t {
   kNone = 0,
   kFrameShort,        // shorter than an Ethernet header
@@ -47,7 +47,10 @@ enum class Drop : uint8_t {
   kCount
 };
 
-struct TcpOptions {
+// The TCP options of one segment as parsed from, or written to, the wire (the
+// engine's configuration is EngineConfig; the TS TcpOptions are the TCP
+// engine's settings, another thing).
+struct TcpWireOptions {
   bool has_mss = false;
   bool has_wscale = false;
   bool sack_permitted = false;
@@ -61,7 +64,8 @@ struct TcpOptions {
   uint32_t sack_right[4] = {0, 0, 0, 0};
 };
 
-struct ArpView {
+// A parsed ARP packet (fields copied out of the frame).
+struct ArpPacket {
   uint16_t op = 0;  // 1 request, 2 reply
   uint8_t sender_mac[6] = {};
   uint32_t sender_ip = 0;  // host byte order
@@ -69,9 +73,9 @@ struct ArpView {
   uint32_t target_ip = 0;  // host byte order
 };
 
-// A parsed IPv4/TCP segment. Addresses and numbers in host byte order; the
-// payload points into the frame.
-struct TcpSegmentView {
+// A parsed IPv4/TCP segment: header fields copied out of the frame, addresses
+// and numbers in host byte order; only the payload points into the frame.
+struct TcpSegment {
   uint8_t src_mac[6] = {};
   uint8_t dst_mac[6] = {};
   uint32_t saddr = 0, daddr = 0;
@@ -83,7 +87,7 @@ struct TcpSegmentView {
   uint8_t flags = 0;
   uint16_t window = 0;
   uint16_t urg_ptr = 0;
-  TcpOptions opt;
+  TcpWireOptions opt;
   const uint8_t* payload = nullptr;
   size_t payload_len = 0;
 };
@@ -91,8 +95,8 @@ struct TcpSegmentView {
 struct ParsedFrame {
   enum Kind : uint8_t { kDropped, kArp, kTcp } kind = kDropped;
   Drop drop = Drop::kNone;
-  ArpView arp;
-  TcpSegmentView tcp;
+  ArpPacket arp;
+  TcpSegment tcp;
 };
 
 // How far the NIC/kernel has vouched for the TCP checksum of this frame.
@@ -119,7 +123,7 @@ ParsedFrame ParseFrame(const uint8_t* frame, size_t len, uint32_t local_ip,
 // options (truncated, length < 2, overrunning, wrong length for MSS(4),
 // WS(3), SACK-permitted(2), TS(10), SACK (2+8n, n in 1..4)). Unknown kinds
 // with a sane length are skipped. EOL ends parsing.
-bool ParseTcpOptions(const uint8_t* opts, size_t len, TcpOptions* out);
+bool ParseTcpOptions(const uint8_t* opts, size_t len, TcpWireOptions* out);
 
 // Ones-complement arithmetic (RFC 1071, RFC 1624).
 uint32_t ChecksumPartial(const uint8_t* data, size_t len, uint32_t sum);
@@ -150,7 +154,7 @@ struct TcpEmit {
   uint16_t window = 0;
   uint8_t ttl = 64;
   uint16_t ip_id = 0;
-  TcpOptions opt;  // has_mss/has_wscale/sack_permitted/has_ts/sack_count used
+  TcpWireOptions opt;  // has_mss/has_wscale/sack_permitted/has_ts/sack_count used
   const uint8_t* payload = nullptr;
   size_t payload_len = 0;
   uint8_t tos = 0;  // IPv4 DSCP/ECN byte (e.g. ECT(0) on data once ECN is on)
@@ -162,7 +166,7 @@ size_t EmitTcpFrame(const TcpEmit& seg, uint8_t* out, size_t out_cap);
 
 // Writes an ARP reply (Ethernet + 28 bytes, padded to 60) answering `req`
 // with `our_mac`/`our_ip`. Returns the frame length, or 0 if out_cap < 60.
-size_t EmitArpReply(const ArpView& req, const uint8_t our_mac[6],
+size_t EmitArpReply(const ArpPacket& req, const uint8_t our_mac[6],
                     uint32_t our_ip, uint8_t* out, size_t out_cap);
 
 // Writes an ARP request for target_ip. Returns the frame length or 0.

@@ -6,14 +6,13 @@ export {
   type EngineCounters,
   type InterfaceInfo,
   type OutgoingSegment,
-  type FaultOptions,
   type SynCookieMode,
   type RxMode,
   type DataPath,
   type HandoffRecord,
   type AddressMode,
 } from './engine/packet-engine.js';
-export { type SegmentRecord } from './engine/records.js';
+export type { SegmentRecord, PeerSegmentRecord, EstablishedRecord } from './engine/records.js';
 export { ipv4ToNumber, numberToIpv4 } from './engine/ipv4.js';
 export { TcpFlags } from './tcp/segment.js';
 export { FirewallError } from './engine/firewall.js';

@@ -24,7 +24,7 @@ uint32_t Load32(const uint8_t* p) {
 }
 
 // Re-emits an accepted segment and checks that it parses back unchanged.
-void CheckRoundTrip(const TcpSegmentView& v) {
+void CheckRoundTrip(const TcpSegment& v) {
   TcpEmit e;
   std::memcpy(e.src_mac, v.src_mac, 6);
   std::memcpy(e.dst_mac, v.dst_mac, 6);
@@ -47,7 +47,7 @@ void CheckRoundTrip(const TcpSegmentView& v) {
   Check(n >= 60);
   const ParsedFrame back = ParseFrame(out, n, v.daddr, CsumStatus::kUnknown);
   Check(back.kind == ParsedFrame::kTcp);
-  const TcpSegmentView& b = back.tcp;
+  const TcpSegment& b = back.tcp;
   Check(b.saddr == v.saddr && b.daddr == v.daddr && b.sport == v.sport &&
         b.dport == v.dport && b.seq == v.seq && b.ack == v.ack &&
         b.flags == v.flags && b.window == v.window && b.ttl == v.ttl &&
@@ -95,7 +95,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   std::unique_ptr<uint8_t[]> opts(new uint8_t[len ? len : 1]);
   if (len) std::memcpy(opts.get(), frame_in, len);
-  TcpOptions o;
+  TcpWireOptions o;
   if (ParseTcpOptions(opts.get(), len, &o)) Check(o.sack_count <= 4);
   return 0;
 }

@@ -9,10 +9,12 @@
 //
 // The kernel data path ('handoff' rules) lets the kernel have what it owns:
 // every SYN is still dropped (synwall answers it, and a kernel TIME_WAIT
-// socket must not turn it into a RST), a segment for a socket carrying the
-// handoff mark -- set as the last step of a handoff -- or for a TIME_WAIT /
-// FIN_WAIT_2 remnant of one passes, everything else (handshakes in progress,
-// cookie ACKs, strays) is dropped and left to synwall.
+// socket must not turn it into a RST); a segment for a socket carrying the
+// handoff mark -- set as the last step of a handoff -- passes, and so do FINs
+// and RSTs for a TIME_WAIT / FIN_WAIT_2 remnant of one; everything else
+// (handshakes in progress, cookie ACKs, strays) is dropped and left to
+// synwall. Frames synwall gives back to the kernel after a handoff come in
+// through the loopback and pass.
 import { execFileSync } from 'node:child_process';
 
 export interface FirewallScope {
@@ -76,10 +78,14 @@ export class InputDropRules {
       cmds.push([...match, 'iifname', 'lo', 'accept']);
       const mark = `0x${(this.scope.handoffMark ?? 0).toString(16)}`;
       cmds.push([...match, 'tcp', 'flags', '&', '(syn|ack)', '==', 'syn', 'drop']);
-      // 'socket mark' needs a full socket: a TIME_WAIT remnant makes the
-      // expression fail, not match, and falls through to the next rule.
+      cmds.push([...match, 'socket', 'mark', mark, 'accept']);
+      // 'socket mark' needs a full socket: a TIME_WAIT or FIN_WAIT_2 remnant
+      // makes the expression fail, not match, and falls through. Such a
+      // remnant needs only FINs (to ACK again) and RSTs; it must not see the
+      // handshake of a new connection that reuses its 4-tuple (it would
+      // answer with stale ACKs).
       cmds.push([...match, 'socket', 'mark', '!=', mark, 'drop']);
-      cmds.push([...match, 'socket', 'transparent', '0', 'accept']);
+      cmds.push([...match, 'tcp', 'flags', '&', '(fin|rst)', '!=', '0', 'socket', 'transparent', '0', 'accept']);
     }
     cmds.push([...match, 'drop']);
     return cmds;

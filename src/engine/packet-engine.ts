@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { addon } from './native.js';
 import { ipv4ToNumber } from './ipv4.js';
-import { RecordReader, type SegmentRecord } from './records.js';
+import { RecordReader, type EstablishedRecord, type KernelHandoffRecord, type PeerSegmentRecord } from './records.js';
 import { FirewallError, InputDropRules } from './firewall.js';
 
 export type SynCookieMode = 'always' | 'auto' | 'never';
@@ -160,14 +160,8 @@ export interface OutgoingSegment {
   payload?: Uint8Array;
 }
 
-export interface FaultOptions {
-  seed: number;
-  dropPerMille?: number;
-  duplicatePerMille?: number;
-  reorderPerMille?: number;
-}
-
-interface NativeEngine {
+/** The addon's Engine object (the testing addon's has more; see synwall/testing). */
+export interface NativeEngine {
   start(o: Record<string, unknown>): InterfaceInfo;
   stop(): void;
   ref(): void;
@@ -182,10 +176,8 @@ interface NativeEngine {
   sendArpRequest(ip: number): boolean;
   cookieReply(syn: Record<string, unknown>): boolean;
   setSecret(key: Buffer): void;
-  setClock(ms: number): void;
   tsClock(): number;
   counters(): EngineCounters;
-  setFaults(o: FaultOptions): void;
 }
 
 const MODE: Record<SynCookieMode, number> = { always: 1, auto: 2, never: 3 };
@@ -243,10 +235,10 @@ export interface ArpReply {
 }
 
 export interface PacketEngineEvents {
-  established: [SegmentRecord];
+  established: [EstablishedRecord];
   handoff: [HandoffRecord];
-  segment: [SegmentRecord];
-  syn: [SegmentRecord];
+  segment: [PeerSegmentRecord];
+  syn: [PeerSegmentRecord];
   arp: [ArpReply];
 }
 
@@ -256,7 +248,7 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
   /** The window shift cookie SYN-ACKs offer (the windowScale option). */
   readonly windowScale: number;
   readonly localIp: number;
-  private readonly native: NativeEngine;
+  protected readonly native: NativeEngine;
   private readonly reader: RecordReader;
   private readonly firewall: InputDropRules | undefined;
   private readonly shared: boolean;
@@ -274,8 +266,7 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
     if (!owned && (options.manageFirewall ?? true)) {
       this.firewall = new InputDropRules({ netns: options.netns, address: options.address, handoffMark: HANDOFF_MARK });
     }
-    const Engine = addon.Engine as new () => NativeEngine;
-    this.native = new Engine();
+    this.native = this.createNative();
     this.info = this.native.start({
       interface: options.interface,
       netns: options.netns,
@@ -362,7 +353,7 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
    * Answers a 'syn' record with a cookie SYN-ACK from native code: for a SYN
    * that was already on its way to JS when the stateful SYN queue filled.
    */
-  answerWithCookie(syn: SegmentRecord): boolean {
+  answerWithCookie(syn: PeerSegmentRecord): boolean {
     return this.native.cookieReply({
       raddr: syn.remoteAddress,
       laddr: syn.localAddress,
@@ -388,17 +379,8 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
     this.native.setSecret(secret);
   }
 
-  /** Pins the native clock (cookie periods and TSval) for tests; -1 = real. */
-  setClock(ms: number): void {
-    this.native.setClock(ms);
-  }
-
   tsClock(): number {
     return this.native.tsClock();
-  }
-
-  setFaults(faults: FaultOptions): void {
-    this.native.setFaults(faults);
   }
 
   counters(): EngineCounters {
@@ -425,10 +407,17 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
     this.drain();
   }
 
+  /** The native engine this wraps: the product addon's (synwall/testing's TestingPacketEngine takes the testing addon's). */
+  protected createNative(): NativeEngine {
+    const Engine = addon.Engine as new () => NativeEngine;
+    return new Engine();
+  }
+
   private drain(): void {
     this.reader.drain((rec) => {
       if (rec.type === 'arp') this.emit('arp', { address: rec.remoteAddress, mac: rec.remoteMac });
       else if (rec.type === 'handoff') this.emit('handoff', toHandoff(rec));
+      else if (rec.type === 'established') this.emit('established', rec);
       else this.emit(rec.type, rec);
     });
   }
@@ -439,21 +428,21 @@ function handoffFailureReason(code: number): string {
   return (addon.handoffFailureNames as string[])[code] ?? `reason ${code}`;
 }
 
-function toHandoff(rec: SegmentRecord): HandoffRecord {
-  const fd = rec.fd ?? -1;
+function toHandoff(rec: KernelHandoffRecord): HandoffRecord {
+  const ok = rec.fd >= 0;
   return {
     connId: rec.connId,
     remoteAddress: rec.remoteAddress,
     localAddress: rec.localAddress,
     remotePort: rec.remotePort,
     localPort: rec.localPort,
-    fd: fd >= 0 ? fd : undefined,
-    failure: fd >= 0 ? undefined : handoffFailureReason(-fd),
-    mss: rec.mss ?? 536,
+    fd: ok ? rec.fd : undefined,
+    failure: ok ? undefined : handoffFailureReason(-rec.fd),
+    mss: rec.mss,
     wscale: rec.wscale,
     ourWscale: rec.ourWscale,
     sackPermitted: rec.sackPermitted,
-    timestamps: rec.ts !== undefined,
+    timestamps: rec.timestamps,
   };
 }
 

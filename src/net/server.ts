@@ -200,7 +200,7 @@ export class Server<P extends DataPath = 'userspace'> extends EventEmitter<Serve
     return computeStats({
       engine: shared.engine.counters(),
       listeners: l ? [l.counters] : [],
-      pool: shared.counters,
+      shared: shared.counters,
       connections: stack.connections().map((sc) => sc.info()),
       synQueue: l?.halfOpen ?? 0,
       acceptQueue: l?.acceptQueue.length ?? 0,

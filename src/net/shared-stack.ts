@@ -19,7 +19,7 @@ import { engineKey, type SplitEngine } from './options.js';
 import { isDeepStrictEqual } from 'node:util';
 
 /** Counters kept here because no lower layer keeps them past a connection's life. */
-export interface PoolCounters {
+export interface SharedStackCounters {
   activeOpens: number;
   /** Established connections that ended by RST or timeout (Linux EstabResets). */
   estabResets: number;
@@ -40,7 +40,7 @@ export class SharedStack {
   /** The engine TcpStack.open() made (a real PacketEngine). */
   readonly engine: PacketEngine;
   readonly tcpOptions: SplitEngine['tcp'];
-  readonly counters: PoolCounters = {
+  readonly counters: SharedStackCounters = {
     activeOpens: 0,
     estabResets: 0,
     retransClosed: 0,
@@ -143,12 +143,12 @@ export class SharedStack {
     if (this.closed) return;
     this.stopDraining();
     this.closed = true;
-    pool.delete(this.key);
+    sharedStacks.delete(this.key);
     this.stack.close();
   }
 }
 
-const pool = new Map<string, SharedStack>();
+const sharedStacks = new Map<string, SharedStack>();
 
 /**
  * The shared stack for these engine options, opened if needed (engine errors
@@ -156,7 +156,7 @@ const pool = new Map<string, SharedStack>();
  */
 export function acquireStack(user: object, o: SplitEngine): SharedStack {
   const key = engineKey(o.engine);
-  let shared = pool.get(key);
+  let shared = sharedStacks.get(key);
   if (shared && !shared.closed) {
     if (o.tcp !== undefined && shared.tcpOptions !== undefined && !isDeepStrictEqual(o.tcp, shared.tcpOptions)) {
       throw Object.assign(
@@ -167,13 +167,13 @@ export function acquireStack(user: object, o: SplitEngine): SharedStack {
   } else {
     const stack = TcpStack.open(o.engine, o.tcp ? { tcp: o.tcp } : {});
     shared = new SharedStack(key, stack, o.tcp, o.drainTimeout);
-    pool.set(key, shared);
+    sharedStacks.set(key, shared);
   }
   shared.add(user, o.drainTimeout);
   return shared;
 }
 
-/** @internal for tests: how many engines the pool holds open. */
+/** @internal for tests: how many shared stacks (engines) are open. */
 export function openEngineCount(): number {
-  return pool.size;
+  return sharedStacks.size;
 }

@@ -9,7 +9,7 @@ import type { KernelTcpInfo, KernelTcpState } from '../engine/kernel-socket.js';
 import type { ListenerCounters } from '../stack/listener.js';
 import type { StackConnectionInfo } from '../stack/stack-connection.js';
 import type { TcpState } from '../tcp/state.js';
-import type { PoolCounters } from './shared-stack.js';
+import type { SharedStackCounters } from './shared-stack.js';
 
 export interface ServerStats {
   /** Cookie SYN-ACKs sent (native). */
@@ -55,7 +55,8 @@ export interface StatsInput {
   engine: EngineCounters;
   /** Live listeners' counters (this server's). */
   listeners: ListenerCounters[];
-  pool: PoolCounters;
+  /** The shared stack's own counters. */
+  shared: SharedStackCounters;
   /** info() of every live connection of the engine. */
   connections: Array<Pick<StackConnectionInfo, 'state' | 'retransmits'>>;
   synQueue: number;
@@ -66,10 +67,10 @@ export interface StatsInput {
 
 export function computeStats(i: StatsInput): ServerStats {
   const sum = (f: (l: ListenerCounters) => number): number => i.listeners.reduce((a, l) => a + f(l), 0);
-  const overflows = sum((l) => l.acceptQueueOverflows) + i.pool.listenOverflowsClosed;
-  const drops = overflows + sum((l) => l.synsDropped) + i.pool.listenDropsClosed + i.engine.listenDrops;
+  const overflows = sum((l) => l.acceptQueueOverflows) + i.shared.listenOverflowsClosed;
+  const drops = overflows + sum((l) => l.synsDropped) + i.shared.listenDropsClosed + i.engine.listenDrops;
   let estab = i.kernelEstablished ?? 0;
-  let retrans = i.pool.retransClosed;
+  let retrans = i.shared.retransClosed;
   for (const c of i.connections) {
     if (c.state === 'ESTABLISHED' || c.state === 'CLOSE_WAIT') estab++;
     retrans += c.retransmits;
@@ -80,10 +81,10 @@ export function computeStats(i: StatsInput): ServerStats {
     SyncookiesFailed: i.engine.syncookiesFailed,
     ListenOverflows: overflows,
     ListenDrops: drops,
-    ActiveOpens: i.pool.activeOpens,
-    PassiveOpens: sum((l) => l.synsQueued + l.cookieConnections) + i.pool.passiveOpensClosed,
+    ActiveOpens: i.shared.activeOpens,
+    PassiveOpens: sum((l) => l.synsQueued + l.cookieConnections) + i.shared.passiveOpensClosed,
     CurrEstab: estab,
-    EstabResets: i.pool.estabResets,
+    EstabResets: i.shared.estabResets,
     InSegs: Math.max(0, i.engine.framesIn - i.engine.arpRequests),
     OutSegs: Math.max(0, i.engine.framesOut - i.engine.arpReplies),
     RetransSegs: retrans,

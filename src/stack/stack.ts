@@ -16,7 +16,7 @@ import { EventEmitter } from 'node:events';
 import type { PacketEngine, PacketEngineOptions, PacketEngineEvents } from '../engine/packet-engine.js';
 import { PacketEngine as NativePacketEngine } from '../engine/packet-engine.js';
 import { ipv4ToNumber, numberToIpv4 } from '../engine/ipv4.js';
-import type { SegmentRecord } from '../engine/records.js';
+import type { EstablishedRecord, PeerSegmentRecord, SegmentRecord } from '../engine/records.js';
 import type { HandoffRecord } from '../engine/packet-engine.js';
 import { resetKernelSocket } from '../engine/kernel-socket.js';
 import { Connection, DEFAULT_PEER_MSS } from '../tcp/connection.js';
@@ -46,7 +46,7 @@ export type StackPacketEngine = Pick<
   /** The window shift cookie SYN-ACKs offer; a kernel-path SYN-ACK offers it too. */
   readonly windowScale?: number;
   /** Cookie SYN-ACK from native code for a SYN the full SYN queue cannot take (PacketEngine has it). */
-  answerWithCookie?: (syn: SegmentRecord) => boolean;
+  answerWithCookie?: (syn: PeerSegmentRecord) => boolean;
   on<K extends keyof PacketEngineEvents>(event: K, listener: (...args: PacketEngineEvents[K]) => void): unknown;
   off<K extends keyof PacketEngineEvents>(event: K, listener: (...args: PacketEngineEvents[K]) => void): unknown;
 };
@@ -81,7 +81,7 @@ export interface ConnectOptions {
 
 export interface StackEvents {
   /** A segment for no connection and no listener reached JS (a stale demux entry); answered with RST. */
-  stray: [SegmentRecord];
+  stray: [PeerSegmentRecord];
 }
 
 export interface StackStats {
@@ -105,9 +105,9 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
   private closed = false;
   private neighbours: NeighbourCache | undefined;
   private readonly neighbourOptions: NeighbourOptions | undefined;
-  private readonly onSynRecord = (rec: SegmentRecord): void => this.handleSyn(rec);
-  private readonly onEstablishedRecord = (rec: SegmentRecord): void => this.handleCookie(rec);
-  private readonly onSegmentRecord = (rec: SegmentRecord): void => this.handleSegment(rec);
+  private readonly onSynRecord = (rec: PeerSegmentRecord): void => this.handleSyn(rec);
+  private readonly onEstablishedRecord = (rec: EstablishedRecord): void => this.handleCookie(rec);
+  private readonly onSegmentRecord = (rec: PeerSegmentRecord): void => this.handleSegment(rec);
   private readonly onHandoffRecord = (h: HandoffRecord): void => this.handleHandoff(h);
 
   /** Opens a PacketEngine with `engineOptions` and a stack on it; close() closes both. */
@@ -249,7 +249,7 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
     return true;
   }
 
-  private handleSyn(rec: SegmentRecord): void {
+  private handleSyn(rec: PeerSegmentRecord): void {
     const listener = this.listenersByPort.get(rec.localPort);
     if (this.toExisting(rec)) return;
     if (!listener || listener.isClosed) return;
@@ -325,7 +325,7 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
     this.engine.removeFlow(h.remoteAddress, h.remotePort, h.localPort);
   }
 
-  private handleCookie(rec: SegmentRecord): void {
+  private handleCookie(rec: EstablishedRecord): void {
     if (this.toExisting(rec)) return;
     const listener = this.listenersByPort.get(rec.localPort);
     if (!listener || listener.isClosed || listener.acceptQueueFull) {
@@ -340,9 +340,9 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
       this.config,
       this.tupleOf(rec),
       {
-        iss: (rec.ack - 1) >>> 0,
-        irs: (rec.seq - 1) >>> 0,
-        mss: rec.mss ?? DEFAULT_PEER_MSS,
+        iss: rec.iss,
+        irs: rec.irs,
+        mss: rec.mss,
         wscale: rec.wscale,
         sackPermitted: rec.sackPermitted,
         localWscale: rec.ourWscale,
@@ -356,7 +356,7 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
     this.service(sc);
   }
 
-  private handleSegment(rec: SegmentRecord): void {
+  private handleSegment(rec: PeerSegmentRecord): void {
     const sc = this.table.get(flowKey(rec.remoteAddress, rec.remotePort, rec.localPort));
     const seg = recordToSegment(rec);
     if (!sc) {

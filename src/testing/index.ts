@@ -200,3 +200,5 @@ export async function withTestNetwork<T>(fn: (net: TestNetwork) => Promise<T>, o
     await net.destroy();
   }
 }
+
+export { TestingPacketEngine, loadTestingAddon, type FaultOptions } from './engine.js';

@@ -1,10 +1,9 @@
 // A bounded hping3 SYN flood from the peer namespace, spoofing one source
 // inside 198.18.0.0/15 (never --rand-source). Native code must answer it all
 // by itself: no record reaches JS and the event loop stays idle.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createTestNetwork, type TestNetwork } from '../../src/testing/index.js';
-import type { PacketEngine } from '../../src/engine/packet-engine.js';
+import type { TestingPacketEngine, TestNetwork } from '../../src/testing/index.js';
+import { describe, expect, it as netIt } from './harness.js';
 import { openEngine, rssBytes, runPy } from './helpers.js';
 
 const PORT = 8080;
@@ -22,26 +21,31 @@ async function flood(net: TestNetwork, seconds: number, spoofed: string): Promis
   });
 }
 
+/** One engine listening in 'always' mode for both tests (the second runs right after the first's flood). */
+interface Target {
+  engine: TestingPacketEngine;
+  /** Records that reached JS. */
+  records: number;
+}
+
+const it = netIt.extend<{ target: Target }>({
+  target: [
+    async ({ sharedNet }, use) => {
+      const target: Target = { engine: openEngine(sharedNet), records: 0 };
+      target.engine.on('established', () => target.records++);
+      target.engine.on('segment', () => target.records++);
+      target.engine.on('syn', () => target.records++);
+      target.engine.listen(PORT, 'always');
+      await use(target);
+      target.engine.close();
+    },
+    { scope: 'file' },
+  ],
+});
+
 describe('SYN flood answered entirely in native code', () => {
-  let net: TestNetwork;
-  let engine: PacketEngine;
-  let records = 0;
-
-  beforeAll(async () => {
-    net = await createTestNetwork();
-    engine = openEngine(net);
-    engine.on('established', () => records++);
-    engine.on('segment', () => records++);
-    engine.on('syn', () => records++);
-    engine.listen(PORT, 'always');
-  });
-
-  afterAll(async () => {
-    engine?.close();
-    await net?.destroy();
-  });
-
-  it('answers >= 99% of arriving SYNs with cookie SYN-ACKs, hands nothing to JS, keeps the loop free and RSS flat', async () => {
+  it('answers >= 99% of arriving SYNs with cookie SYN-ACKs, hands nothing to JS, keeps the loop free and RSS flat', async ({ sharedNet: net, target }) => {
+    const { engine } = target;
     // Warm-up flood: lets allocators and the kernel reach steady state.
     await flood(net, 2, '198.18.1.77');
     await new Promise((r) => setTimeout(r, 300));
@@ -76,14 +80,14 @@ describe('SYN flood answered entirely in native code', () => {
     // ...and at least 99% of what the peer put on the link came back as SYN-ACKs.
     expect(peerRx / peerTx).toBeGreaterThanOrEqual(0.99);
     expect(c1.txErrors - c0.txErrors).toBeLessThanOrEqual(syns * 0.01);
-    expect(records).toBe(0);
+    expect(target.records).toBe(0);
     expect(c1.establishedToJs + c1.segmentsToJs + c1.synsToJs).toBe(0);
     expect(p99).toBeLessThan(5);
     // Hundreds of thousands of SYNs cost no memory: no per-SYN state anywhere.
     expect(rssGrowth).toBeLessThan(8 << 20);
   });
 
-  it('a legitimate kernel client still connects right after the flood', async () => {
+  it('a legitimate kernel client still connects right after the flood', async ({ sharedNet: net, target: { engine } }) => {
     let established = 0;
     engine.on('established', () => established++);
     const out = JSON.parse(await runPy(net.peer, 'connect.py', [net.server.address, String(PORT), 'after the flood']));

@@ -1,12 +1,11 @@
 // The stateless handshake over the real path: AF_PACKET on a veth, the Linux
 // kernel's TCP (and scapy-crafted segments) as the peer.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createTestNetwork, type TestNetwork } from '../../src/testing/index.js';
-import type { PacketEngine } from '../../src/engine/packet-engine.js';
-import type { SegmentRecord } from '../../src/engine/records.js';
+import type { TestingPacketEngine, TestNetwork } from '../../src/testing/index.js';
+import type { EstablishedRecord, PeerSegmentRecord } from '../../src/engine/records.js';
+import { describe, expect, it as netIt } from './harness.js';
 import { numberToIpv4 } from '../../src/engine/ipv4.js';
 import { capture, openEngine, runPy, waitFor } from './helpers.js';
 
@@ -18,32 +17,41 @@ interface Reply {
   options: Array<[string, unknown]>;
 }
 
+/** One engine listening on 8080 in 'always' mode for every test of the first describe, with what reached JS. */
+interface Listener {
+  net: TestNetwork;
+  engine: TestingPacketEngine;
+  established: EstablishedRecord[];
+  segments: PeerSegmentRecord[];
+  /** For captures; removed after the file. */
+  dir: string;
+  /** Runs craft.py against port 8080. */
+  craft(scenario: string, ...args: string[]): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from the peer
+}
+
+const it = netIt.extend<{ listener: Listener }>({
+  listener: [
+    async ({ sharedNet: net }, use) => {
+      const engine = openEngine(net);
+      const established: EstablishedRecord[] = [];
+      const segments: PeerSegmentRecord[] = [];
+      engine.on('established', (r) => established.push(r));
+      engine.on('segment', (r) => segments.push(r));
+      engine.listen(8080, 'always');
+      const dir = mkdtempSync(path.join(tmpdir(), 'synwall-hs-'));
+      const craft = async (scenario: string, ...args: string[]) =>
+        JSON.parse(await runPy(net.peer, 'craft.py', [net.peer.ifname, net.server.address, '8080', scenario, ...args]));
+      await use({ net, engine, established, segments, dir, craft });
+      engine.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    { scope: 'file' },
+  ],
+});
+
 describe('stateless SYN-cookie handshake over a veth', () => {
-  let net: TestNetwork;
-  let engine: PacketEngine;
-  let dir: string;
-  const established: SegmentRecord[] = [];
-  const segments: SegmentRecord[] = [];
 
-  beforeAll(async () => {
-    net = await createTestNetwork();
-    engine = openEngine(net);
-    engine.on('established', (r) => established.push(r));
-    engine.on('segment', (r) => segments.push(r));
-    engine.listen(8080, 'always');
-    dir = mkdtempSync(path.join(tmpdir(), 'synwall-hs-'));
-  });
-
-  afterAll(async () => {
-    engine?.close();
-    await net?.destroy();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  const craft = async (scenario: string, ...args: string[]) =>
-    JSON.parse(await runPy(net.peer, 'craft.py', [net.peer.ifname, net.server.address, '8080', scenario, ...args]));
-
-  it('a kernel client completes connect() and JS sees exactly one established record with its MSS and window scale', async () => {
+  it('a kernel client completes connect() and JS sees exactly one established record with its MSS and window scale', async ({ listener: { net, engine, established, segments, dir } }) => {
     established.length = 0;
     const pcap = path.join(dir, 'kernel.pcap');
     const cap = await capture(net.peer, pcap, ['tcp', 'port', '8080']);
@@ -79,7 +87,7 @@ describe('stateless SYN-cookie handshake over a veth', () => {
       'tshark', '-r', pcap, '-o', 'tcp.relative_sequence_numbers:FALSE', '-Y', 'tcp.flags.syn==1 && tcp.flags.ack==1',
       '-T', 'fields', '-e', 'tcp.seq', '-e', 'tcp.ack',
     ]);
-    expect(synack.stdout.trim().split('\n')[0].split('\t').map(Number)).toEqual([rec.iss, (rec.irs! + 1) >>> 0]);
+    expect(synack.stdout.trim().split('\n')[0].split('\t').map(Number)).toEqual([rec.iss, (rec.irs + 1) >>> 0]);
     // The peer's veth has transmit checksum offload on: its frames arrive with
     // partial checksums and are trusted through PACKET_AUXDATA, not dropped.
     expect(engine.counters().checksumPartial).toBeGreaterThan(0);
@@ -99,7 +107,7 @@ describe('stateless SYN-cookie handshake over a veth', () => {
     for (const l of lines) expect(l.split('\t')).toEqual(['1', '1']); // 1 = Good
   });
 
-  it('a client without timestamps keeps its window scale and MSS; SACK stays off when not offered', async () => {
+  it('a client without timestamps keeps its window scale and MSS; SACK stays off when not offered', async ({ listener: { engine, established, craft } }) => {
     established.length = 0;
     const r = await craft('syn', 'nots');
     const sa = r.synack as Reply;
@@ -119,7 +127,7 @@ describe('stateless SYN-cookie handshake over a veth', () => {
     expect(established[0].ts).toBeUndefined();
   });
 
-  it('only ack = cookie + 1 validates: off by one either way gets <SEQ=SEG.ACK><CTL=RST>', async () => {
+  it('only ack = cookie + 1 validates: off by one either way gets <SEQ=SEG.ACK><CTL=RST>', async ({ listener: { engine, established, craft } }) => {
     for (const delta of [1, -1]) {
       const before = engine.counters().syncookiesFailed;
       const r = await craft('handshake', String(delta));
@@ -136,7 +144,7 @@ describe('stateless SYN-cookie handshake over a veth', () => {
     expect(established[0].remotePort).toBe(ok.sport);
   });
 
-  it('answers strays as RFC 9293 says: SYN-ACK to a listener and a forged ACK get RST, a RST is ignored', async () => {
+  it('answers strays as RFC 9293 says: SYN-ACK to a listener and a forged ACK get RST, a RST is ignored', async ({ listener: { engine, craft } }) => {
     const synack = await craft('synack');
     expect(synack.replies).toEqual([{ flags: 'R', seq: 12345, ack: 0, window: 0, options: [] }]);
 
@@ -150,7 +158,7 @@ describe('stateless SYN-cookie handshake over a veth', () => {
     expect(engine.counters().rstsIgnored).toBe(ignoredBefore + 1);
   });
 
-  it('a SYN to a port with no listener gets RST-ACK, and a kernel client sees ECONNREFUSED', async () => {
+  it('a SYN to a port with no listener gets RST-ACK, and a kernel client sees ECONNREFUSED', async ({ listener: { net } }) => {
     const r = JSON.parse(await runPy(net.peer, 'craft.py', [net.peer.ifname, net.server.address, '8081', 'syn-closed']));
     expect(r.replies).toHaveLength(1);
     expect(r.replies[0].flags).toBe('RA');
@@ -162,47 +170,41 @@ describe('stateless SYN-cookie handshake over a veth', () => {
 });
 
 describe('cookie lifetime with the native clock pinned', () => {
-  it('a cookie validates in its period and the next, not two periods on; stray ACKs need recent cookies', async () => {
-    const net = await createTestNetwork();
-    const engine = openEngine(net, { cookiePeriodMs: 10_000 });
-    try {
-      engine.listen(9000, 'always');
-      const craft = async (...args: string[]) =>
-        JSON.parse(await runPy(net.peer, 'craft.py', [net.peer.ifname, net.server.address, '9000', ...args]));
-      const T = 1_000_000_000; // start of a period
-      const ackOf = (r: { sport: number; seq: number; synack: Reply }) => {
-        const ts = r.synack.options.find((o) => o[0] === 'Timestamp')?.[1] as number[];
-        return [String(r.sport), String((r.seq + 1) % 2 ** 32), String((r.synack.seq + 1) % 2 ** 32), String(ts[0])];
-      };
+  it('a cookie validates in its period and the next, not two periods on; stray ACKs need recent cookies', async ({ net, openEngine }) => {
+    const engine = openEngine({ cookiePeriodMs: 10_000 });
+    engine.listen(9000, 'always');
+    const craft = async (...args: string[]) =>
+      JSON.parse(await runPy(net.peer, 'craft.py', [net.peer.ifname, net.server.address, '9000', ...args]));
+    const T = 1_000_000_000; // start of a period
+    const ackOf = (r: { sport: number; seq: number; synack: Reply }) => {
+      const ts = r.synack.options.find((o) => o[0] === 'Timestamp')?.[1] as number[];
+      return [String(r.sport), String((r.seq + 1) % 2 ** 32), String((r.synack.seq + 1) % 2 ** 32), String(ts[0])];
+    };
 
-      // Made in period P, used in period P+1: valid.
-      engine.setClock(T);
-      const a = await craft('syn');
-      engine.setClock(T + 10_000);
-      expect((await craft('ack', ...ackOf(a))).replies).toEqual([]);
-      expect(engine.counters().syncookiesRecv).toBe(1);
+    // Made in period P, used in period P+1: valid.
+    engine.setClock(T);
+    const a = await craft('syn');
+    engine.setClock(T + 10_000);
+    expect((await craft('ack', ...ackOf(a))).replies).toEqual([]);
+    expect(engine.counters().syncookiesRecv).toBe(1);
 
-      // Made in P, used in P+2 after fresh cookies were sent in P+2: rejected by the MAC.
-      engine.setClock(T);
-      const b = await craft('syn');
-      engine.setClock(T + 20_000);
-      await craft('syn'); // keeps the listener in "sending cookies" state
-      const c0 = engine.counters();
-      const late = await craft('ack', ...ackOf(b));
-      expect(late.replies).toHaveLength(1);
-      expect(late.replies[0].flags).toBe('R');
-      const c1 = engine.counters();
-      expect(c1.syncookiesFailed).toBe(c0.syncookiesFailed + 1);
-      expect(c1.cookieAcksWithoutRecentCookies).toBe(c0.cookieAcksWithoutRecentCookies);
+    // Made in P, used in P+2 after fresh cookies were sent in P+2: rejected by the MAC.
+    engine.setClock(T);
+    const b = await craft('syn');
+    engine.setClock(T + 20_000);
+    await craft('syn'); // keeps the listener in "sending cookies" state
+    const c0 = engine.counters();
+    const late = await craft('ack', ...ackOf(b));
+    expect(late.replies).toHaveLength(1);
+    expect(late.replies[0].flags).toBe('R');
+    const c1 = engine.counters();
+    expect(c1.syncookiesFailed).toBe(c0.syncookiesFailed + 1);
+    expect(c1.cookieAcksWithoutRecentCookies).toBe(c0.cookieAcksWithoutRecentCookies);
 
-      // No cookies sent for two periods: any ACK is a stray and gets RST without a MAC check.
-      engine.setClock(T + 50_000);
-      const stray = await craft('forged-ack');
-      expect(stray.replies[0].flags).toBe('R');
-      expect(engine.counters().cookieAcksWithoutRecentCookies).toBe(c1.cookieAcksWithoutRecentCookies + 1);
-    } finally {
-      engine.close();
-      await net.destroy();
-    }
+    // No cookies sent for two periods: any ACK is a stray and gets RST without a MAC check.
+    engine.setClock(T + 50_000);
+    const stray = await craft('forged-ack');
+    expect(stray.replies[0].flags).toBe('R');
+    expect(engine.counters().cookieAcksWithoutRecentCookies).toBe(c1.cookieAcksWithoutRecentCookies + 1);
   });
 });

@@ -8,12 +8,11 @@ import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestNetwork, type TestNetwork } from '../../src/testing/index.js';
+import type { TestNetwork } from '../../src/testing/index.js';
 import { createServer, type Server } from '../../src/index.js';
 import type { SynCookieMode } from '../../src/engine/packet-engine.js';
-import { PY, capture } from './helpers.js';
-import { fixture, on, peerMac, start, stop, until } from './fixtures/net-helpers.js';
+import { describe, expect, it as netIt } from './harness.js';
+import { PY, capture, fixture, on, peerMac, start, stop, until } from './helpers.js';
 
 const PORT = 8080;
 const MB = 1024 * 1024;
@@ -24,26 +23,22 @@ function nftTables(t: TestNetwork): string {
   return execFileSync('ip', ['netns', 'exec', t.server.ns, 'nft', 'list', 'tables', 'ip'], { encoding: 'utf8' });
 }
 
-describe('kernel data path', () => {
-  let t: TestNetwork;
-  let server: KernelServer | undefined;
-  let web: http.Server;
-  let sockets: net.Socket[];
-  let url: string;
+/** An http.Server fed by a kernel-path synwall server on a kernel-held address. */
+interface KernelLab {
+  t: TestNetwork;
+  web: http.Server;
+  sockets: net.Socket[];
+  /** createServer({ dataPath: 'kernel' }) feeding `web`, listening on PORT. */
+  serve(synCookies: SynCookieMode, extra?: Record<string, unknown>): Promise<KernelServer>;
+  /** Listen with another connection handler; stopped after the test like the rest. */
+  listen(handler: (socket: net.Socket) => void, synCookies: SynCookieMode): Promise<KernelServer>;
+  url: string;
+}
 
-  async function serve(synCookies: SynCookieMode, extra: Record<string, unknown> = {}): Promise<void> {
-    server = createServer({ dataPath: 'kernel' }, (socket) => {
-      sockets.push(socket);
-      web.emit('connection', socket);
-    });
-    await start(server as unknown as Server, on(t, { port: PORT, synCookies, ...extra }));
-    url = `http://${t.server.address}:${PORT}`;
-  }
-
-  beforeEach(async () => {
-    t = await createTestNetwork({ kernelOwnsServerAddress: true });
-    sockets = [];
-    web = http.createServer((req, res) => {
+const it = netIt.extend<{ lab: KernelLab }>({
+  lab: async ({ kernelNet, stopAfter }, use) => {
+    const sockets: net.Socket[] = [];
+    const web = http.createServer((req, res) => {
       if (req.url?.startsWith('/bytes/')) {
         const n = Number(req.url.slice(7));
         res.writeHead(200, { 'content-length': String(n) });
@@ -62,19 +57,39 @@ describe('kernel data path', () => {
       }
       res.end(`hello ${req.url} from ${req.socket.remoteAddress}\n`);
     });
-  });
-
-  afterEach(async () => {
+    const lab: KernelLab = {
+      t: kernelNet,
+      web,
+      sockets,
+      url: `http://${kernelNet.server.address}:${PORT}`,
+      listen: async (handler, synCookies) => {
+        const server = stopAfter(
+          createServer({ dataPath: 'kernel' }, (socket) => {
+            sockets.push(socket);
+            handler(socket);
+          }),
+        );
+        await start(server as unknown as Server, on(kernelNet, { port: PORT, synCookies }));
+        return server;
+      },
+      serve: async (synCookies, extra = {}) => {
+        const server = stopAfter(createServer({ dataPath: 'kernel' }, (socket) => (sockets.push(socket), web.emit('connection', socket))));
+        await start(server as unknown as Server, on(kernelNet, { port: PORT, synCookies, ...extra }));
+        return server;
+      },
+    };
+    await use(lab);
+    // Keep-alive sockets would hold the servers' close() open.
     web.closeAllConnections();
     for (const s of sockets) s.destroy();
-    await stop(server as unknown as Server).catch(() => undefined);
-    server = undefined;
-    await t?.destroy();
-  });
+  },
+});
 
+describe('kernel data path', () => {
   for (const mode of ['auto', 'always', 'never'] as const) {
-    it(`synCookies '${mode}': curl and Node's http client (keep-alive and not) get answers on real net.Sockets`, async () => {
-      await serve(mode);
+    it(`synCookies '${mode}': curl and Node's http client (keep-alive and not) get answers on real net.Sockets`, async ({ lab }) => {
+      const { t, sockets, url } = lab;
+      const server = await lab.serve(mode);
       const one = await t.peer.exec(['curl', '-sS', '--max-time', '10', `${url}/a`]);
       expect(one.stderr).toBe('');
       expect(one.stdout).toBe(`hello /a from ${t.peer.address}\n`);
@@ -94,7 +109,7 @@ describe('kernel data path', () => {
         expect(s).toBeInstanceOf(net.Socket);
         expect((s as unknown as { _handle?: unknown })._handle).toBeDefined();
       }
-      const st = server!.stats();
+      const st = server.stats();
       expect(st.Handoffs).toBe(8);
       expect(st.HandoffFailures).toBe(0);
       expect(st.engine.handoffs).toBe(8);
@@ -103,8 +118,9 @@ describe('kernel data path', () => {
     });
   }
 
-  it('wrk with and without keep-alive: no socket errors, every request answered', async () => {
-    await serve('auto');
+  it('wrk with and without keep-alive: no socket errors, every request answered', async ({ lab }) => {
+    const { t, url } = lab;
+    const server = await lab.serve('auto');
     for (const extra of [[], ['-H', 'Connection: close']]) {
       const r = await t.peer.exec(['wrk', '-t1', '-c16', '-d2s', ...extra, `${url}/w`], { timeoutMs: 30_000 });
       expect(r.code).toBe(0);
@@ -113,15 +129,12 @@ describe('kernel data path', () => {
       const m = /(\d+) requests in/.exec(r.stdout);
       expect(Number(m?.[1])).toBeGreaterThan(100);
     }
-    expect(server!.stats().HandoffFailures).toBe(0);
+    expect(server.stats().HandoffFailures).toBe(0);
   });
 
-  it('100 MB each way through an echoing net.Socket, SHA-256 equal both ways', async () => {
-    server = createServer({ dataPath: 'kernel' }, (socket) => {
-      sockets.push(socket);
-      socket.pipe(socket);
-    });
-    await start(server as unknown as Server, on(t, { port: PORT, synCookies: 'auto' }));
+  it('100 MB each way through an echoing net.Socket, SHA-256 equal both ways', async ({ lab }) => {
+    const { t } = lab;
+    await lab.listen((socket) => socket.pipe(socket), 'auto');
     const r = await t.peer.exec([PY, fixture('echo_client.py'), t.server.address, String(PORT), String(100 * MB), '7', '120'], { timeoutMs: 150_000 });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { sent: number; received: number; sentSha256: string; receivedSha256: string; errors: string[]; seconds: number };
@@ -131,8 +144,9 @@ describe('kernel data path', () => {
     expect(out.receivedSha256).toBe(out.sentSha256);
   });
 
-  it('a client without timestamps keeps window scale and SACK; each handed-off socket is ESTAB with what was negotiated (ss, TCP_INFO)', async () => {
-    await serve('always');
+  it('a client without timestamps keeps window scale and SACK; each handed-off socket is ESTAB with what was negotiated (ss, TCP_INFO)', async ({ lab }) => {
+    const { t } = lab;
+    const server = await lab.serve('always');
     const held: Array<{ ts: boolean }> = [{ ts: true }, { ts: false }];
     for (const h of held) {
       await t.peer.exec(['sysctl', '-qw', `net.ipv4.tcp_timestamps=${h.ts ? 1 : 0}`]);
@@ -142,7 +156,7 @@ describe('kernel data path', () => {
       expect(line.toString()).toMatch(/^HTTP\/1.1 200 OK/);
       const ss = await t.server.exec(['ss', '-tniH', 'state', 'established', `sport = :${PORT}`]);
       const peerSs = await t.peer.exec(['ss', '-tniH', 'state', 'established', `dport = :${PORT}`]);
-      const listed = server!.connections();
+      const listed = server.connections();
       client.kill();
       // Each side's "wscale:snd,rcv" is the other's reversed: the kernel
       // socket uses exactly the shifts the handshake agreed.
@@ -154,12 +168,13 @@ describe('kernel data path', () => {
       expect(listed[0]).toMatchObject({ state: 'ESTABLISHED', origin: 'kernel', remoteAddress: t.peer.address });
       expect(listed[0].kernel).toMatchObject({ sack: true, timestamps: h.ts, sndWscale: Number(pr), rcvWscale: Number(ps) });
       if (!h.ts) expect(peerSs.stdout).toMatch(/\bmss:1460\b/); // the peer sends full segments: no timestamps
-      await until(() => server!.stats().CurrEstab === 0, 10_000, 'the held connection to close');
+      await until(() => server.stats().CurrEstab === 0, 10_000, 'the held connection to close');
     }
   });
 
-  it('on the wire: the kernel continues our TSvals (never backwards) and nothing is retransmitted at the seam', async () => {
-    await serve('auto');
+  it('on the wire: the kernel continues our TSvals (never backwards) and nothing is retransmitted at the seam', async ({ lab }) => {
+    const { t, url } = lab;
+    await lab.serve('auto');
     const pcap = `/tmp/synwall-kpath-${process.pid}.pcap`;
     const cap = await capture(t.peer, pcap, ['tcp', 'port', String(PORT)]);
     // wrk sends its request right after connecting: the seam case.
@@ -188,16 +203,15 @@ describe('kernel data path', () => {
     expect(synAcks).toBeGreaterThan(8);
   });
 
-  it('data on the third ACK reaches the application exactly once, with no retransmission', async () => {
+  it('data on the third ACK reaches the application exactly once, with no retransmission', async ({ lab }) => {
+    const { t } = lab;
     const received: Buffer[] = [];
-    server = createServer({ dataPath: 'kernel' }, (socket) => {
-      sockets.push(socket);
+    const server = await lab.listen((socket) => {
       socket.on('data', (d) => {
         received.push(d);
         socket.write(`got ${d.length}`);
       });
-    });
-    await start(server as unknown as Server, on(t, { port: PORT, synCookies: 'always' }));
+    }, 'always');
     const src = '198.18.0.9';
     // Replies from the kernel socket must reach the peer's veth for scapy to see them.
     await t.server.exec(['ip', 'neigh', 'replace', src, 'lladdr', await peerMac(t), 'dev', t.server.ifname, 'nud', 'permanent']);
@@ -210,18 +224,17 @@ describe('kernel data path', () => {
     expect(Buffer.concat(received).toString()).toBe('hello-on-the-third-ack');
     const expectedAck = (out.isn + 1 + 'hello-on-the-third-ack'.length) >>> 0;
     expect(out.after.some((s) => s.ack === expectedAck && s.payload === 'got 22')).toBe(true);
-    expect(server!.stats().engine.handoffReinjected).toBeGreaterThanOrEqual(1);
+    expect(server.stats().engine.handoffReinjected).toBeGreaterThanOrEqual(1);
   });
 
   for (const ts of [true, false]) {
-    it(`a 4-tuple the kernel holds in TIME_WAIT connects again (server closed first; client timestamps ${ts ? 'on' : 'off'})`, async () => {
+    it(`a 4-tuple the kernel holds in TIME_WAIT connects again (server closed first; client timestamps ${ts ? 'on' : 'off'})`, async ({ lab }) => {
+      const { t, url } = lab;
       // Answers and closes at once: no Content-Length, so curl reads to our FIN.
-      server = createServer({ dataPath: 'kernel' }, (socket) => {
-        sockets.push(socket);
-        socket.once('data', (d) => socket.end(`HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n${d.toString().split(' ')[1]}\n`));
-      });
-      await start(server as unknown as Server, on(t, { port: PORT, synCookies: 'auto' }));
-      url = `http://${t.server.address}:${PORT}`;
+      const server = await lab.listen(
+        (socket) => socket.once('data', (d) => socket.end(`HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n${d.toString().split(' ')[1]}\n`)),
+        'auto',
+      );
       await t.peer.exec(['sysctl', '-qw', `net.ipv4.tcp_timestamps=${ts ? 1 : 0}`]);
       const args = ['curl', '-sS', '--max-time', '5', '--local-port', '45678'];
       const first = await t.peer.exec([...args, `${url}/first`]);
@@ -235,12 +248,13 @@ describe('kernel data path', () => {
       const second = await t.peer.exec([...args, `${url}/second`]);
       expect(second.stderr).toBe('');
       expect(second.stdout).toBe('/second\n');
-      expect(server!.stats().HandoffFailures).toBe(0);
+      expect(server.stats().HandoffFailures).toBe(0);
     });
   }
 
-  it('a handoff that fails resets that one connection, is counted by reason, and the server keeps serving', async () => {
-    await serve('always');
+  it('a handoff that fails resets that one connection, is counted by reason, and the server keeps serving', async ({ lab }) => {
+    const { t, url } = lab;
+    const server = await lab.serve('always');
     // Another kernel socket already holds the 4-tuple the client will use.
     const holder = t.server.spawn([
       PY,
@@ -262,7 +276,7 @@ describe('kernel data path', () => {
     expect(failed.stderr).toMatch(/reset|Recv failure/i);
     const ok = await t.peer.exec(['curl', '-sS', '--max-time', '5', `${url}/y`]);
     expect(ok.stdout).toBe(`hello /y from ${t.peer.address}\n`);
-    const st = server!.stats();
+    const st = server.stats();
     // The client's request segment carries the same cookie as its third ACK
     // and may be tried (and reset) once more before our RST reaches it.
     expect(st.HandoffFailures).toBeGreaterThanOrEqual(1);
@@ -270,8 +284,9 @@ describe('kernel data path', () => {
     expect(st.Handoffs).toBe(1);
   });
 
-  it('under a bounded hping3 flood every real client is served, and the kernel never answers for the port', async () => {
-    await serve('auto', { backlog: 64 });
+  it('under a bounded hping3 flood every real client is served, and the kernel never answers for the port', async ({ lab }) => {
+    const { t, url } = lab;
+    const server = await lab.serve('auto', { backlog: 64 });
     const pcap = `/tmp/synwall-kflood-${process.pid}.pcap`;
     const cap = await capture(t.server, pcap, ['tcp', 'src', 'port', String(PORT), 'and', 'tcp[tcpflags] & (tcp-rst|tcp-syn) != 0']);
     const flood = t.peer.spawn(['nice', '-n', '10', 'timeout', '6', 'hping3', '-q', '-S', '--flood', '-a', '198.18.0.77', '-p', String(PORT), t.server.address]);
@@ -282,7 +297,7 @@ describe('kernel data path', () => {
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout) as { statuses: number[] };
     expect(out.statuses).toEqual(Array(40).fill(200));
-    const st = server!.stats();
+    const st = server.stats();
     expect(st.SyncookiesSent).toBeGreaterThan(1000);
     // Every SYN-ACK or RST from the port on the wire is one synwall sent:
     // no RST at all, and no more SYN-ACKs than synwall made.
@@ -293,37 +308,38 @@ describe('kernel data path', () => {
     expect(synAcks).toBeLessThanOrEqual(st.engine.framesOut);
   });
 
-  it("the firewall table is gone after close, and a SIGKILLed server's table is removed by the next one", async () => {
-    await serve('always');
+  it("the firewall table is gone after close, and a SIGKILLed server's table is removed by the next one", async ({ lab }) => {
+    const { t, url } = lab;
+    const first = await lab.serve('always');
     expect(nftTables(t)).toMatch(new RegExp(`table ip synwall_${process.pid}_\\d+`));
-    await stop(server as unknown as Server);
-    server = undefined;
+    await stop(first as unknown as Server);
     expect(nftTables(t)).not.toMatch(/synwall_/);
     // A child process listens on the kernel path, then is killed outright.
     const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/esm/index.mjs', import.meta.url));
     const child = spawn(process.execPath, ['--import', tsx, fixture('net-server-child.ts'), JSON.stringify({ ...on(t, { port: PORT }), dataPath: 'kernel' })], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const [first] = (await once(child.stdout!, 'data')) as [Buffer];
-    expect(first.toString()).toMatch(/listening/);
+    const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+    expect(line.toString()).toMatch(/listening/);
     expect(nftTables(t)).toMatch(new RegExp(`table ip synwall_${child.pid}_\\d+`));
     child.kill('SIGKILL');
     await once(child, 'exit');
     expect(nftTables(t)).toMatch(new RegExp(`synwall_${child.pid}_`));
-    await serve('always');
+    await lab.serve('always');
     expect(nftTables(t)).not.toMatch(new RegExp(`synwall_${child.pid}_`));
     const ok = await t.peer.exec(['curl', '-sS', '--max-time', '5', `${url}/after`]);
     expect(ok.stdout).toBe(`hello /after from ${t.peer.address}\n`);
   });
 
-  it('without CAP_NET_ADMIN, listen() fails naming the capability, TCP_REPAIR and the setcap line', async () => {
+  it('without CAP_NET_ADMIN, listen() fails naming the capability, TCP_REPAIR and the setcap line', async ({ lab }) => {
+    const { t } = lab;
     const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/esm/index.mjs', import.meta.url));
     const options = { ...on(t), addressMode: 'shared', listen: PORT, dataPath: 'kernel' };
     const r = await t.server.exec(['true']); // the namespace is up
     expect(r.code).toBe(0);
     const out = execFileSync(
       'setpriv',
-      ['--bounding-set', '-net_admin', '--inh-caps', '-net_admin', process.execPath, '--import', tsx, fixture('../fixtures/open-engine.ts'), JSON.stringify(options)],
+      ['--bounding-set', '-net_admin', '--inh-caps', '-net_admin', process.execPath, '--import', tsx, fixture('open-engine.ts'), JSON.stringify(options)],
       { encoding: 'utf8', timeout: 30_000 },
     );
     const res = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { error?: string; code?: string };
@@ -335,7 +351,8 @@ describe('kernel data path', () => {
     expect(nftTables(t)).not.toMatch(/synwall_/);
   });
 
-  it("rejects addressMode 'owned' with a TypeError that says why", () => {
+  it("rejects addressMode 'owned' with a TypeError that says why", ({ lab }) => {
+    const { t } = lab;
     const s = createServer({ dataPath: 'kernel' });
     expect(() => s.listen(on(t, { port: PORT, addressMode: 'owned' }))).toThrow(/addressMode 'owned' cannot be used with dataPath 'kernel'.*kernel must hold the address/);
     expect(() => createServer({ dataPath: 'kernl' as 'kernel' })).toThrow(TypeError);

@@ -55,6 +55,7 @@ describe('native builds', () => {
       ],
       {
         SYNWALL_ADDON: path.join(root, 'build-sanitize', 'Release', 'synwall.node'),
+        SYNWALL_TESTING_ADDON: path.join(root, 'build-sanitize', 'Release', 'synwall_testing.node'),
         LD_PRELOAD: `${asan} ${ubsan}`,
         // Node itself is not built with ASan and keeps memory to exit: leaks
         // at exit are not ours to report; every other finding aborts.

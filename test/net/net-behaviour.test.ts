@@ -7,39 +7,25 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestNetwork, type TestNetwork } from '../../src/testing/index.js';
-import { createServer, type Server, type Socket } from '../../src/index.js';
-import { capture, PY } from './helpers.js';
-import { fixture, on, start, stop, until } from './fixtures/net-helpers.js';
+import { describe, expect, it } from './harness.js';
+import type { TestNetwork } from '../../src/testing/index.js';
+import { createServer, type Socket } from '../../src/index.js';
+import { capture, fixture, on, PY, start, until } from './helpers.js';
 
 const run = promisify(execFile);
 const MB = 1024 * 1024;
 
 describe('net API: Socket behaviour against the Linux kernel', () => {
-  let net: TestNetwork;
-  let server: Server | undefined;
-
-  beforeEach(async () => {
-    net = await createTestNetwork();
-  });
-
-  afterEach(async () => {
-    await stop(server).catch(() => undefined);
-    server = undefined;
-    await net?.destroy();
-  });
-
-  function peer(args: string[], timeoutMs = 60_000) {
+  function peer(net: TestNetwork, args: string[], timeoutMs = 60_000) {
     return net.peer.exec([PY, fixture('net_peer.py'), args[0], net.server.address, ...args.slice(1)], { timeoutMs }).then((r) => {
       if (r.code !== 0) throw new Error(`net_peer.py ${args.join(' ')} failed: ${r.stderr}`);
       return JSON.parse(r.stdout.trim()) as Record<string, unknown>;
     });
   }
 
-  it('half-close: the peer shuts down its side and still receives our reply (allowHalfOpen)', async () => {
+  it('half-close: the peer shuts down its side and still receives our reply (allowHalfOpen)', async ({ net, stopAfter }) => {
     const events: string[] = [];
-    server = createServer({ allowHalfOpen: true }, (socket) => {
+    const server = createServer({ allowHalfOpen: true }, (socket) => {
       let got = '';
       socket.setEncoding('utf8');
       socket.on('data', (d: string) => (got += d));
@@ -50,50 +36,50 @@ describe('net API: Socket behaviour against the Linux kernel', () => {
       });
       socket.on('close', (hadError: boolean) => events.push(`close:${hadError}`));
     });
-    await start(server, on(net, { port: 7101, tcp: { msl: 100 } }));
-    const out = await peer(['halfclose', '7101']);
+    await start(stopAfter(server), on(net, { port: 7101, tcp: { msl: 100 } }));
+    const out = await peer(net, ['halfclose', '7101']);
     expect(out.received).toBe('pong after ping');
     await until(() => events.length === 2, 5000, 'close');
     expect(events).toEqual(['end:writeOnly', 'close:false']);
   });
 
-  it('without allowHalfOpen our side ends once the peer ends, after flushing 1 MB queued before', async () => {
+  it('without allowHalfOpen our side ends once the peer ends, after flushing 1 MB queued before', async ({ net, stopAfter }) => {
     const big = Buffer.alloc(MB, 'z');
-    server = createServer((socket) => {
+    const server = createServer((socket) => {
       socket.once('data', () => socket.write(big));
     });
-    await start(server, on(net, { port: 7102, tcp: { msl: 100 } }));
-    const out = await peer(['halfclose', '7102']);
+    await start(stopAfter(server), on(net, { port: 7102, tcp: { msl: 100 } }));
+    const out = await peer(net, ['halfclose', '7102']);
     expect(out.received).toBe(big.toString());
   });
 
-  it('resetAndDestroy sends RST: the peer reads ECONNRESET', async () => {
+  it('resetAndDestroy sends RST: the peer reads ECONNRESET', async ({ net, stopAfter }) => {
     let closed: boolean | undefined;
-    server = createServer((socket) => {
+    const server = createServer((socket) => {
       socket.once('data', () => socket.resetAndDestroy());
       socket.on('close', (hadError: boolean) => (closed = hadError));
     });
-    await start(server, on(net, { port: 7103 }));
-    const out = await peer(['read-reset', '7103']);
+    await start(stopAfter(server), on(net, { port: 7103 }));
+    const out = await peer(net, ['read-reset', '7103']);
     expect(out.error).toBe('ConnectionResetError');
     expect(out.errno).toBe(104); // ECONNRESET
     await until(() => closed !== undefined, 5000, 'close');
     expect(closed).toBe(false);
-    await until(() => server?.stats().CurrEstab === 0, 5000, 'no connection left');
+    await until(() => server.stats().CurrEstab === 0, 5000, 'no connection left');
     expect(server.connections()).toEqual([]);
   });
 
-  it("setTimeout emits 'timeout' after idleness and leaves the connection open", async () => {
+  it("setTimeout emits 'timeout' after idleness and leaves the connection open", async ({ net, stopAfter }) => {
     const timeouts: number[] = [];
     let sock: Socket | undefined;
     const t0 = performance.now();
-    server = createServer((socket) => {
+    const server = createServer((socket) => {
       sock = socket;
       socket.setTimeout(300, () => timeouts.push(performance.now() - t0));
       socket.pipe(socket);
     });
-    await start(server, on(net, { port: 7104, tcp: { msl: 100 } }));
-    const out = await peer(['idle', '7104', '1.2']);
+    await start(stopAfter(server), on(net, { port: 7104, tcp: { msl: 100 } }));
+    const out = await peer(net, ['idle', '7104', '1.2']);
     expect(out.received).toBe('histill');
     expect(timeouts.length).toBeGreaterThanOrEqual(1);
     expect(timeouts[0]).toBeGreaterThanOrEqual(250);
@@ -102,12 +88,12 @@ describe('net API: Socket behaviour against the Linux kernel', () => {
     await until(() => sock?.destroyed === true, 5000, 'the socket to close');
   });
 
-  it('pause/resume is real flow control: a zero window on the wire, then every byte arrives', async () => {
+  it('pause/resume is real flow control: a zero window on the wire, then every byte arrives', async ({ net, stopAfter }) => {
     const total = 6 * MB;
     let sock: Socket | undefined;
     const hash = createHash('sha256');
     let received = 0;
-    server = createServer({ pauseOnConnect: true }, (socket) => {
+    const server = createServer({ pauseOnConnect: true }, (socket) => {
       sock = socket;
       socket.on('data', (b: Buffer) => {
         hash.update(b);
@@ -117,10 +103,10 @@ describe('net API: Socket behaviour against the Linux kernel', () => {
       // pauseOnConnect: no 'data' flows until resume().
       socket.pause();
     });
-    await start(server, on(net, { port: 7105, tcp: { msl: 100 } }));
+    await start(stopAfter(server), on(net, { port: 7105, tcp: { msl: 100 } }));
     const pcap = join(tmpdir(), `synwall-zero-window-${process.pid}.pcap`);
     const cap = await capture(net.peer, pcap, ['tcp', 'and', 'src', 'host', net.server.address, 'and', 'src', 'port', '7105']);
-    const client = peer(['bulk', '7105', String(total), '7'], 120_000);
+    const client = peer(net, ['bulk', '7105', String(total), '7'], 120_000);
     // The reader is paused: the engine's buffer (256 KiB) and the stream's fill, then the window closes.
     await until(() => sock !== undefined && sock.conn?.info().rcvWnd === 0, 15_000, 'a zero receive window');
     await sleep(1000); // the peer keeps probing; nothing more is accepted

@@ -3,38 +3,23 @@
 // connect() reaching a kernel listener in the peer namespace.
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestNetwork, type TestNetwork } from '../../src/testing/index.js';
-import { connect, createServer, formatListing, type Server, type Socket } from '../../src/index.js';
+import { describe, expect, it } from './harness.js';
+import { connect, createServer, formatListing, type Socket } from '../../src/index.js';
 import { openEngineCount } from '../../src/net/shared-stack.js';
-import { runPy } from './helpers.js';
-import { fixture, on, peerMac, PY, start, stop, until } from './fixtures/net-helpers.js';
+import { fixture, on, peerMac, PY, runPy, serverSide, start, until } from './helpers.js';
 
 const MB = 1024 * 1024;
 
 describe('net API: echo server and connect()', () => {
-  let net: TestNetwork;
-  let server: Server | undefined;
-
-  beforeEach(async () => {
-    net = await createTestNetwork();
-  });
-
-  afterEach(async () => {
-    await stop(server).catch(() => undefined);
-    server = undefined;
-    await net?.destroy();
-  });
-
-  it('echoes 16 MB both ways through socket.pipe(socket), then closes everything', async () => {
+  it('echoes 16 MB both ways through socket.pipe(socket), then closes everything', async ({ net, stopAfter }) => {
     const seen: Socket[] = [];
     const closes: boolean[] = [];
-    server = createServer((socket) => {
+    const server = createServer((socket) => {
       seen.push(socket);
       socket.on('close', (hadError: boolean) => closes.push(hadError));
       socket.pipe(socket);
     });
-    const port = await start(server, on(net, { port: 7001, tcp: { msl: 200 } }));
+    const port = await start(stopAfter(server), on(net, { port: 7001, tcp: { msl: 200 } }));
     expect(port).toBe(7001);
     expect(server.address()).toEqual({ address: net.server.address, family: 'IPv4', port: 7001 });
     const started = performance.now();
@@ -67,7 +52,7 @@ describe('net API: echo server and connect()', () => {
     expect(stats.OutSegs).toBeGreaterThan(16 * MB / 1460);
     expect(stats.EstabResets).toBe(0);
     expect(stats.CurrEstab).toBe(0);
-    await new Promise<void>((resolve, reject) => server?.getConnections((err, n) => (err ? reject(err) : (expect(n).toBe(0), resolve()))));
+    await new Promise<void>((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : (expect(n).toBe(0), resolve()))));
     const closed = once(server, 'close');
     server.close();
     await closed;
@@ -75,16 +60,14 @@ describe('net API: echo server and connect()', () => {
     await until(() => openEngineCount() === 0, 5000, 'the engine to close');
   });
 
-  it('connect() reaches a kernel listener in the peer namespace and exchanges 2 MB', async () => {
+  it('connect() reaches a kernel listener in the peer namespace and exchanges 2 MB', async ({ net }) => {
     const srv = net.peer.spawn([PY, fixture('echo_server.py'), '9000']);
     let srvOut = '';
     srv.stdout?.on('data', (d: Buffer) => (srvOut += d.toString()));
     await until(() => srvOut.includes('listening'), 5000, 'the kernel server');
     const payload = randomBytes(2 * MB);
     const socket = connect({
-      interface: net.server.ifname,
-      netns: net.server.ns,
-      address: net.server.address,
+      ...serverSide(net),
       host: net.peer.address,
       port: 9000,
       remoteMac: await peerMac(net),
@@ -118,16 +101,16 @@ describe('net API: echo server and connect()', () => {
     await until(() => openEngineCount() === 0, 5000, 'the engine to close');
   });
 
-  it('stats() counts cookie handshakes and connections(); connections() lists them like netstat', async () => {
+  it('stats() counts cookie handshakes and connections(); connections() lists them like netstat', async ({ net, stopAfter }) => {
     const sockets: Socket[] = [];
-    server = createServer({ keepAlive: true, keepAliveInitialDelay: 60_000 }, (socket) => {
+    const server = createServer({ keepAlive: true, keepAliveInitialDelay: 60_000 }, (socket) => {
       sockets.push(socket);
       socket.resume();
     });
-    await start(server, on(net, { port: 7002, synCookies: 'always', tcp: { msl: 100 } }));
+    await start(stopAfter(server), on(net, { port: 7002, synCookies: 'always', tcp: { msl: 100 } }));
     const clients = [0, 1, 2].map(() => net.peer.spawn([PY, fixture('net_peer.py'), 'silent', net.server.address, '7002', '3']));
     await until(() => sockets.length === 3, 10_000, 'three connections');
-    await until(() => server?.connections().every((c) => c.recvQueue === 0) === true, 5000, 'reads');
+    await until(() => server.connections().every((c) => c.recvQueue === 0) === true, 5000, 'reads');
     const stats = server.stats();
     expect(stats.SyncookiesSent).toBeGreaterThanOrEqual(3);
     expect(stats.SyncookiesRecv).toBeGreaterThanOrEqual(3);
@@ -150,17 +133,17 @@ describe('net API: echo server and connect()', () => {
     expect(text.split('\n')).toHaveLength(4);
     expect(text).toMatch(new RegExp(`${net.peer.address.replace(/\./g, '\\.')}:\\d+ +ESTABLISHED +keepalive \\(\\d+\\.\\d\\d/0/0\\)`));
     for (const c of clients) c.kill();
-    await until(() => server?.stats().CurrEstab === 0, 10_000, 'the peers to go');
+    await until(() => server.stats().CurrEstab === 0, 10_000, 'the peers to go');
   });
 
-  it("maxConnections: a connection over the limit is closed and 'drop' says who it was", async () => {
+  it("maxConnections: a connection over the limit is closed and 'drop' says who it was", async ({ net, stopAfter }) => {
     const drops: Array<{ remoteAddress: string; localPort: number }> = [];
-    server = createServer((socket) => socket.resume());
+    const server = createServer((socket) => socket.resume());
     server.maxConnections = 1;
     server.on('drop', (d) => drops.push(d));
-    await start(server, on(net, { port: 7003, tcp: { msl: 100 } }));
+    await start(stopAfter(server), on(net, { port: 7003, tcp: { msl: 100 } }));
     const first = net.peer.spawn([PY, fixture('net_peer.py'), 'silent', net.server.address, '7003', '3']);
-    await until(() => server?.stats().CurrEstab === 1, 5000, 'the first connection');
+    await until(() => server.stats().CurrEstab === 1, 5000, 'the first connection');
     // The second one is accepted by TCP and closed at once: the client reads EOF.
     const second = await net.peer.exec([PY, fixture('net_peer.py'), 'read-reset', net.server.address, '7003']);
     expect(JSON.parse(second.stdout).received).toBe('');

@@ -2,62 +2,53 @@
 // messages (ECONNRESET, ETIMEDOUT, ECONNREFUSED, EPIPE), TypeErrors naming
 // the option, EADDRINUSE, an unknown interface.
 import { once } from 'node:events';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestNetwork, type TestNetwork } from '../../src/testing/index.js';
+import { describe, expect, it } from './harness.js';
+import type { TestNetwork } from '../../src/testing/index.js';
 import { connect, createServer, type Server, type Socket } from '../../src/index.js';
+import type { NetFixtures } from './harness.js';
 import type { SystemError } from '../../src/net/errors.js';
 import { openEngineCount } from '../../src/net/shared-stack.js';
-import { PY } from './helpers.js';
-import { fixture, on, peerMac, start, stop, until } from './fixtures/net-helpers.js';
+import { fixture, on, peerMac, PY, serverSide, start, until } from './helpers.js';
 
 describe('net API errors', () => {
-  let net: TestNetwork;
-  let server: Server | undefined;
-  let extra: Server | undefined;
-
-  beforeEach(async () => {
-    net = await createTestNetwork();
-  });
-
-  afterEach(async () => {
-    await stop(extra).catch(() => undefined);
-    await stop(server).catch(() => undefined);
-    server = extra = undefined;
-    await net?.destroy();
-  });
-
-  function peer(args: string[]) {
+  function peer(net: TestNetwork, args: string[]) {
     return net.peer.exec([PY, fixture('net_peer.py'), args[0], net.server.address, ...args.slice(1)], { timeoutMs: 60_000 });
   }
 
   /** A server whose first socket's error and close are recorded. */
-  async function serve(port: number, setup: (s: Socket) => void = () => undefined, options = {}) {
-    const rec: { socket?: Socket; error?: SystemError; hadError?: boolean } = {};
-    server = createServer(options, (socket) => {
+  async function serve(
+    { net, stopAfter }: Pick<NetFixtures, 'net' | 'stopAfter'>,
+    port: number,
+    setup: (s: Socket) => void = () => undefined,
+    options = {},
+  ) {
+    const rec: { server?: Server; socket?: Socket; error?: SystemError; hadError?: boolean } = {};
+    const server = createServer(options, (socket) => {
       rec.socket = socket;
       socket.on('error', (e) => (rec.error = e as SystemError));
       socket.on('close', (h: boolean) => (rec.hadError = h));
       setup(socket);
     });
-    await start(server, on(net, { port, tcp: { msl: 100, keepAliveIdle: 300, keepAliveInterval: 100, keepAliveProbes: 3 } }));
+    rec.server = server;
+    await start(stopAfter(server), on(net, { port, tcp: { msl: 100, keepAliveIdle: 300, keepAliveInterval: 100, keepAliveProbes: 3 } }));
     return rec;
   }
 
-  it('ECONNRESET when the peer resets the connection', async () => {
-    const rec = await serve(7201, (s) => s.resume());
-    expect((await peer(['rst', '7201'])).code).toBe(0);
+  it('ECONNRESET when the peer resets the connection', async ({ net, stopAfter }) => {
+    const rec = await serve({ net, stopAfter }, 7201, (s) => s.resume());
+    expect((await peer(net, ['rst', '7201'])).code).toBe(0);
     await until(() => rec.hadError !== undefined, 5000, 'close');
     expect(rec.error?.code).toBe('ECONNRESET');
     expect(rec.error?.message).toBe('read ECONNRESET');
     expect(rec.error?.syscall).toBe('read');
     expect(rec.error?.errno).toBe(-104);
     expect(rec.hadError).toBe(true);
-    expect(server?.stats().EstabResets).toBe(1);
+    expect(rec.server?.stats().EstabResets).toBe(1);
   });
 
-  it('EPIPE when writing after the peer half-closed and then reset', async () => {
-    const rec = await serve(7202, (s) => s.resume(), { allowHalfOpen: true });
-    expect((await peer(['halfclose-rst', '7202'])).code).toBe(0);
+  it('EPIPE when writing after the peer half-closed and then reset', async ({ net, stopAfter }) => {
+    const rec = await serve({ net, stopAfter }, 7202, (s) => s.resume(), { allowHalfOpen: true });
+    expect((await peer(net, ['halfclose-rst', '7202'])).code).toBe(0);
     await until(() => rec.socket?.conn?.state === 'CLOSED', 5000, 'the RST');
     expect(rec.socket?.destroyed).toBe(false); // Linux reports it to the next write
     let cbErr: Error | null | undefined;
@@ -68,21 +59,21 @@ describe('net API errors', () => {
     expect((cbErr as SystemError | undefined)?.code).toBe('EPIPE');
   });
 
-  it('EPIPE when writing after the peer ended and our side ended with it (allowHalfOpen false)', async () => {
-    const rec = await serve(7203, (s) => {
+  it('EPIPE when writing after the peer ended and our side ended with it (allowHalfOpen false)', async ({ net, stopAfter }) => {
+    const rec = await serve({ net, stopAfter }, 7203, (s) => {
       s.resume();
       // Node ends our side on the tick after 'end'; a write after that is EPIPE.
       s.on('end', () => process.nextTick(() => process.nextTick(() => s.write('late'))));
     });
-    const r = await peer(['halfclose', '7203']);
+    const r = await peer(net, ['halfclose', '7203']);
     expect(JSON.parse(r.stdout).received).toBe('');
     await until(() => rec.hadError !== undefined, 5000, 'close');
     expect(rec.error?.code).toBe('EPIPE');
     expect(rec.error?.message).toBe('This socket has been ended by the other party');
   });
 
-  it('ETIMEDOUT when keepalive probes go unanswered', async () => {
-    const rec = await serve(7204, (s) => {
+  it('ETIMEDOUT when keepalive probes go unanswered', async ({ net, stopAfter }) => {
+    const rec = await serve({ net, stopAfter }, 7204, (s) => {
       s.resume();
       s.setKeepAlive(true);
     });
@@ -98,11 +89,9 @@ describe('net API errors', () => {
     expect(rec.hadError).toBe(true);
   });
 
-  it('ECONNREFUSED when connect() reaches a closed kernel port', async () => {
+  it('ECONNREFUSED when connect() reaches a closed kernel port', async ({ net }) => {
     const socket = connect({
-      interface: net.server.ifname,
-      netns: net.server.ns,
-      address: net.server.address,
+      ...serverSide(net),
       host: net.peer.address,
       port: 9,
       remoteMac: await peerMac(net),
@@ -115,12 +104,10 @@ describe('net API errors', () => {
     await until(() => openEngineCount() === 0, 5000, 'the engine to close');
   });
 
-  it('ETIMEDOUT when connect() gets no answer (SYN retries exhausted)', async () => {
+  it('ETIMEDOUT when connect() gets no answer (SYN retries exhausted)', async ({ net }) => {
     expect((await net.peer.exec(['iptables', '-I', 'INPUT', '-s', net.server.address, '-j', 'DROP'])).code).toBe(0);
     const socket = connect({
-      interface: net.server.ifname,
-      netns: net.server.ns,
-      address: net.server.address,
+      ...serverSide(net),
       host: net.peer.address,
       port: 9,
       remoteMac: await peerMac(net),
@@ -131,7 +118,7 @@ describe('net API errors', () => {
     expect(err.message).toBe(`connect ETIMEDOUT ${net.peer.address}:9`);
   });
 
-  it('invalid options are TypeErrors naming the option', () => {
+  it('invalid options are TypeErrors naming the option', ({ net }) => {
     const s = createServer();
     const base = on(net);
     // Every one is a TypeError (not only a matching message).
@@ -154,10 +141,10 @@ describe('net API errors', () => {
     expect(openEngineCount()).toBe(0);
   });
 
-  it("EADDRINUSE on 'error' when the port is already listened on; the first server keeps serving", async () => {
-    server = createServer((s) => s.resume().end('first\n'));
-    await start(server, on(net, { port: 7205 }));
-    extra = createServer();
+  it("EADDRINUSE on 'error' when the port is already listened on; the first server keeps serving", async ({ net, stopAfter }) => {
+    const server = createServer((s) => s.resume().end('first\n'));
+    await start(stopAfter(server), on(net, { port: 7205 }));
+    const extra = stopAfter(createServer());
     extra.listen(on(net, { port: 7205 }));
     const [err] = (await once(extra, 'error')) as [SystemError];
     expect(err.code).toBe('EADDRINUSE');
@@ -165,10 +152,9 @@ describe('net API errors', () => {
     expect(extra.listening).toBe(false);
     const r = await net.peer.exec(['bash', '-c', `exec 3<>/dev/tcp/${net.server.address}/7205 && cat <&3`]);
     expect(r.stdout).toBe('first\n');
-    extra = undefined;
   });
 
-  it("an unknown interface is named on 'error' (ENODEV), nothing is left open", async () => {
+  it("an unknown interface is named on 'error' (ENODEV), nothing is left open", async ({ net }) => {
     const s = createServer();
     s.listen({ interface: 'nosuchif0', netns: net.server.ns, address: net.server.address, port: 80 });
     const [err] = (await once(s, 'error')) as [SystemError];

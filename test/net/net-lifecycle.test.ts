@@ -3,9 +3,8 @@
 // itself; a missing privilege is an 'error' naming the capability.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestNetwork, type TestNetwork } from '../../src/testing/index.js';
-import { until } from './fixtures/net-helpers.js';
+import { describe, expect, it } from './harness.js';
+import { serverSide, until } from './helpers.js';
 
 const child = fileURLToPath(new URL('./fixtures/net-server-child.ts', import.meta.url));
 const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/esm/index.mjs', import.meta.url));
@@ -24,18 +23,8 @@ function start(prefix: string[], options: object) {
 }
 
 describe('net API lifecycle', () => {
-  let net: TestNetwork;
-
-  beforeEach(async () => {
-    net = await createTestNetwork();
-  });
-
-  afterEach(async () => {
-    await net?.destroy();
-  });
-
-  it('the process exits by itself after server.close() and the last socket', async () => {
-    const { p, r } = start([], { interface: net.server.ifname, netns: net.server.ns, address: net.server.address, port: 8088 });
+  it('the process exits by itself after server.close() and the last socket', async ({ net }) => {
+    const { p, r } = start([], { ...serverSide(net), port: 8088 });
     try {
       await until(() => r.out.includes('listening') || r.code !== undefined, 20_000, 'the child to listen');
       expect(r.err).toBe('');
@@ -53,8 +42,8 @@ describe('net API lifecycle', () => {
     }
   });
 
-  it('a child that never closes its server does not exit (the check above is not vacuous)', async () => {
-    const { p, r } = start([], { interface: net.server.ifname, netns: net.server.ns, address: net.server.address, port: 8089 });
+  it('a child that never closes its server does not exit (the check above is not vacuous)', async ({ net }) => {
+    const { p, r } = start([], { ...serverSide(net), port: 8089 });
     try {
       await until(() => r.out.includes('listening') || r.code !== undefined, 20_000, 'the child to listen');
       await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -65,8 +54,8 @@ describe('net API lifecycle', () => {
     }
   });
 
-  it('an unref()ed listening server does not keep the process alive (the child above is the control)', async () => {
-    const { p, r } = start([], { interface: net.server.ifname, netns: net.server.ns, address: net.server.address, port: 8091, unref: true });
+  it('an unref()ed listening server does not keep the process alive (the child above is the control)', async ({ net }) => {
+    const { p, r } = start([], { ...serverSide(net), port: 8091, unref: true });
     try {
       await until(() => r.code !== undefined, 20_000, 'the unref()ed child to exit');
       expect(r.out).toContain('listening');
@@ -78,11 +67,9 @@ describe('net API lifecycle', () => {
     }
   });
 
-  it("without CAP_NET_RAW, listen() emits 'error' naming the capability, and the process still exits", async () => {
+  it("without CAP_NET_RAW, listen() emits 'error' naming the capability, and the process still exits", async ({ net }) => {
     const { r } = start(['setpriv', '--bounding-set', '-net_raw', '--inh-caps', '-net_raw'], {
-      interface: net.server.ifname,
-      netns: net.server.ns,
-      address: net.server.address,
+      ...serverSide(net),
       port: 8090,
     });
     await until(() => r.code !== undefined, 20_000, 'the child to exit');

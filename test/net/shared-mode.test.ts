@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { withTestNetwork } from '../../src/testing/index.js';
-import { capture, openEngine, runPy, waitFor } from './helpers.js';
+import { capture, openEngine, runPy, serverSide, waitFor } from './helpers.js';
 
 const run = promisify(execFile);
 
@@ -64,7 +64,7 @@ describe("'shared' address mode", () => {
       async (net) => {
         const fixture = fileURLToPath(new URL('./fixtures/open-engine.ts', import.meta.url));
         const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/esm/index.mjs', import.meta.url));
-        const options = { interface: net.server.ifname, netns: net.server.ns, address: net.server.address, addressMode: 'shared', listen: 8080 };
+        const options = { ...serverSide(net), addressMode: 'shared', listen: 8080 };
         const { stdout } = await run(
           'setpriv',
           ['--bounding-set', '-net_admin', '--inh-caps', '-net_admin', process.execPath, '--import', tsx, fixture, JSON.stringify(options)],

@@ -1,33 +1,19 @@
 // Orderly close over the real path, both ways round: the side that closes
 // first ends in TIME_WAIT, the other goes to CLOSED. The kernel's side is read
 // with `ss -tan` in the peer namespace, synwall's from the connection table.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestNetwork, type TestNetwork } from '../../src/testing/index.js';
+import type { TestNetwork } from '../../src/testing/index.js';
 import type { StackConnection, TcpStack } from '../../src/stack/index.js';
 import type { PacketEngine } from '../../src/engine/packet-engine.js';
 import type { TcpState } from '../../src/tcp/state.js';
 import type { CloseReason } from '../../src/tcp/events.js';
-import { runPy } from './helpers.js';
-import { openStack, until } from './stack-helpers.js';
+import { describe, expect, it } from './harness.js';
+import { runPy, until } from './helpers.js';
 
 const PORT = 7001;
 
 describe('TcpStack close states against the Linux kernel', () => {
-  let net: TestNetwork;
-  let stack: TcpStack | undefined;
-
-  beforeEach(async () => {
-    net = await createTestNetwork();
-  });
-
-  afterEach(async () => {
-    stack?.close();
-    stack = undefined;
-    await net?.destroy();
-  });
-
   /** The kernel's TCP sockets towards synwall's PORT: [state, local port] per socket. */
-  async function kernelSockets(): Promise<Array<{ state: string; localPort: number }>> {
+  async function kernelSockets(net: TestNetwork): Promise<Array<{ state: string; localPort: number }>> {
     const r = await net.peer.exec(['ss', '-tanH']);
     expect(r.code).toBe(0);
     return r.stdout
@@ -44,9 +30,9 @@ describe('TcpStack close states against the Linux kernel', () => {
     closedAt?: number;
   }
 
-  function serve(closeFirst: boolean): Observed {
+  function serve(stack: TcpStack, closeFirst: boolean): Observed {
     const obs: Observed = { statesAtEnd: [] };
-    const listener = (stack as TcpStack).listen(PORT);
+    const listener = stack.listen(PORT);
     listener.on('connection', (conn) => {
       obs.conn = conn;
       conn.on('data', (b) => {
@@ -66,9 +52,9 @@ describe('TcpStack close states against the Linux kernel', () => {
     return obs;
   }
 
-  it('kernel closes first: kernel in TIME_WAIT, synwall through CLOSE_WAIT and LAST_ACK to CLOSED', async () => {
-    stack = openStack(net);
-    const obs = serve(false);
+  it('kernel closes first: kernel in TIME_WAIT, synwall through CLOSE_WAIT and LAST_ACK to CLOSED', async ({ net, openStack }) => {
+    const stack = openStack();
+    const obs = serve(stack, false);
     const out = JSON.parse(await runPy(net.peer, 'close_client.py', [net.server.address, String(PORT), 'client-first']));
     expect(out.data).toBe('world\n');
     const s = stack;
@@ -78,13 +64,13 @@ describe('TcpStack close states against the Linux kernel', () => {
     expect(s.stats()).toEqual({ connections: 0, timers: 0, listeners: 1 });
     expect((s.engine as PacketEngine).flowCount()).toBe(0);
     // The kernel was the active closer: its socket waits in TIME_WAIT.
-    expect(await kernelSockets()).toEqual([{ state: 'TIME-WAIT', localPort: out.localPort }]);
+    expect(await kernelSockets(net)).toEqual([{ state: 'TIME-WAIT', localPort: out.localPort }]);
   });
 
-  it('synwall closes first: synwall in TIME_WAIT for 2*MSL then CLOSED, the kernel gone after LAST_ACK', async () => {
+  it('synwall closes first: synwall in TIME_WAIT for 2*MSL then CLOSED, the kernel gone after LAST_ACK', async ({ net, openStack }) => {
     const msl = 1000;
-    stack = openStack(net, { tcp: { msl } });
-    const obs = serve(true);
+    const stack = openStack({ tcp: { msl } });
+    const obs = serve(stack, true);
     const out = JSON.parse(await runPy(net.peer, 'close_client.py', [net.server.address, String(PORT), 'server-first']));
     expect(out.data).toBe('world\n');
     expect(out.eof).toBe(true);
@@ -98,10 +84,10 @@ describe('TcpStack close states against the Linux kernel', () => {
     expect(s.stats().timers).toBe(1);
     expect((s.engine as PacketEngine).flowCount()).toBe(1);
     // Our ACK of its FIN took the kernel's socket from LAST_ACK to CLOSED.
-    let sockets = await kernelSockets();
+    let sockets = await kernelSockets(net);
     for (let i = 0; i < 25 && sockets.length > 0; i++) {
       await new Promise((r) => setTimeout(r, 20));
-      sockets = await kernelSockets();
+      sockets = await kernelSockets(net);
     }
     expect(sockets).toEqual([]);
     expect(obs.closeReason).toBeUndefined();

@@ -1,33 +1,17 @@
 // Active open from TcpStack to a Linux kernel server in the peer namespace:
 // SYN_SENT -> ESTABLISHED, 1 MB echoed, synwall closes first (TIME_WAIT).
 import { createHash, randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestNetwork, type TestNetwork } from '../../src/testing/index.js';
-import type { TcpStack } from '../../src/stack/index.js';
+import { describe, expect, it } from './harness.js';
 import type { CloseReason } from '../../src/tcp/events.js';
 import type { PacketEngine } from '../../src/engine/packet-engine.js';
-import { PY } from './helpers.js';
-import { openStack, until } from './stack-helpers.js';
+import { fixture, PY, until } from './helpers.js';
 
 describe('TcpStack active open against the Linux kernel', () => {
-  let net: TestNetwork;
-  let stack: TcpStack | undefined;
-
-  beforeEach(async () => {
-    net = await createTestNetwork();
-  });
-
-  afterEach(async () => {
-    stack?.close();
-    stack = undefined;
-    await net?.destroy();
-  });
-
-  it('connects, echoes 1 MB through a kernel echo server, and closes first into TIME_WAIT', async () => {
-    stack = openStack(net, { tcp: { msl: 100 } });
+  it('connects, echoes 1 MB through a kernel echo server, and closes first into TIME_WAIT', async ({ net, openStack }) => {
+    const stack = openStack({ tcp: { msl: 100 } });
     const s = stack;
     const mac = (await net.peer.exec(['cat', `/sys/class/net/${net.peer.ifname}/address`])).stdout.trim();
-    const server = net.peer.spawn([PY, new URL('./fixtures/echo_server.py', import.meta.url).pathname, '9000']);
+    const server = net.peer.spawn([PY, fixture('echo_server.py'), '9000']);
     let serverOut = '';
     server.stdout?.on('data', (d: Buffer) => (serverOut += d.toString()));
     await until(() => serverOut.includes('listening'), 5000, 'the kernel server');

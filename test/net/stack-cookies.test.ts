@@ -2,38 +2,18 @@
 // clock of a cookie connection continues from the native one (never
 // backwards), and an 'auto' listener switches to cookies exactly while its
 // SYN queue is full.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestNetwork, type TestNetwork } from '../../src/testing/index.js';
-import type { StackConnection, TcpStack } from '../../src/stack/index.js';
+import { describe, expect, it } from './harness.js';
+import type { StackConnection } from '../../src/stack/index.js';
 import type { PacketEngine } from '../../src/engine/packet-engine.js';
 import { seqLt } from '../../src/tcp/seq.js';
-import { capture, PY, runPy } from './helpers.js';
-import { echoServer, openStack, until, type EchoResult } from './stack-helpers.js';
+import { capture, type EchoResult, echoServer, fixture, PY, runPy, until } from './helpers.js';
 
 const PORT = 7003;
 
 describe('TcpStack connections from SYN cookies', () => {
-  let net: TestNetwork;
-  let stack: TcpStack | undefined;
-  let dir: string;
-
-  beforeEach(async () => {
-    net = await createTestNetwork();
-    dir = mkdtempSync(path.join(tmpdir(), 'synwall-cookie-'));
-  });
-
-  afterEach(async () => {
-    stack?.close();
-    stack = undefined;
-    await net?.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  it("'always': a cookie connection echoes 8 MB and its TSvals never go backwards from the native SYN-ACK on", async () => {
-    stack = openStack(net, { tcp: { msl: 100 } });
+  it("'always': a cookie connection echoes 8 MB and its TSvals never go backwards from the native SYN-ACK on", async ({ net, dir, openStack }) => {
+    const stack = openStack({ tcp: { msl: 100 } });
     const s = stack;
     const records = echoServer(s.listen(PORT, { synCookies: 'always' }));
     const pcap = path.join(dir, 'cookie.pcap');
@@ -56,8 +36,8 @@ describe('TcpStack connections from SYN cookies', () => {
     expect(backwards).toEqual([]);
   });
 
-  it("'auto': cookies exactly while the SYN queue is full, stateful again once it drains", async () => {
-    stack = openStack(net, { tcp: { synTimeout: 300, synAckRetries: 1, msl: 100 } });
+  it("'auto': cookies exactly while the SYN queue is full, stateful again once it drains", async ({ net, openStack }) => {
+    const stack = openStack({ tcp: { synTimeout: 300, synAckRetries: 1, msl: 100 } });
     const s = stack;
     const engine = s.engine as PacketEngine;
     const listener = s.listen(PORT, { synCookies: 'auto', backlog: 1 });
@@ -71,7 +51,7 @@ describe('TcpStack connections from SYN cookies', () => {
       c.on('end', () => c.close());
     });
     // A half-open connection that never completes fills the SYN queue (backlog 1).
-    const script = new URL('./fixtures/syn_withheld.py', import.meta.url).pathname;
+    const script = fixture('syn_withheld.py');
     const withheld = net.peer.exec([PY, script, net.peer.ifname, net.server.address, String(PORT), '1.5'], { timeoutMs: 20_000 });
     await until(() => listener.halfOpen === 1, 5000, 'one half-open connection');
     const first = JSON.parse(await runPy(net.peer, 'close_client.py', [net.server.address, String(PORT), 'client-first']));

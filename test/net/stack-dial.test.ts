@@ -1,30 +1,14 @@
 // Active open without a given MAC: synwall asks by ARP (from native code) and
 // the Linux kernel in the peer namespace answers; nobody answering is
 // EHOSTUNREACH.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestNetwork, type TestNetwork } from '../../src/testing/index.js';
-import type { TcpStack } from '../../src/stack/index.js';
+import { describe, expect, it } from './harness.js';
 import type { PacketEngine } from '../../src/engine/packet-engine.js';
-import { PY } from './helpers.js';
-import { openStack, until } from './stack-helpers.js';
+import { fixture, PY, until } from './helpers.js';
 
 describe('TcpStack.dial (ARP for the next hop)', () => {
-  let net: TestNetwork;
-  let stack: TcpStack | undefined;
-
-  beforeEach(async () => {
-    net = await createTestNetwork();
-  });
-
-  afterEach(async () => {
-    stack?.close();
-    stack = undefined;
-    await net?.destroy();
-  });
-
-  it('resolves the kernel peer by ARP and exchanges data', async () => {
-    stack = openStack(net, { tcp: { msl: 100 }, neighbours: { intervalMs: 300 } });
-    const server = net.peer.spawn([PY, new URL('./fixtures/echo_server.py', import.meta.url).pathname, '9001']);
+  it('resolves the kernel peer by ARP and exchanges data', async ({ net, openStack }) => {
+    const stack = openStack({ tcp: { msl: 100 }, neighbours: { intervalMs: 300 } });
+    const server = net.peer.spawn([PY, fixture('echo_server.py'), '9001']);
     let out = '';
     server.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     await until(() => out.includes('listening'), 5000, 'the kernel server');
@@ -46,8 +30,8 @@ describe('TcpStack.dial (ARP for the next hop)', () => {
     expect(neigh).toContain((stack.engine as PacketEngine).info.mac);
   });
 
-  it('fails with EHOSTUNREACH when nobody answers', async () => {
-    stack = openStack(net, { neighbours: { intervalMs: 150, attempts: 2 } });
+  it('fails with EHOSTUNREACH when nobody answers', async ({ openStack }) => {
+    const stack = openStack({ neighbours: { intervalMs: 150, attempts: 2 } });
     const t0 = Date.now();
     await expect(stack.dial('198.18.0.77', 80)).rejects.toMatchObject({ code: 'EHOSTUNREACH' });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(250);

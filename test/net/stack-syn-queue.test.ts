@@ -3,37 +3,17 @@
 // retransmitted while the ACK is withheld, and carries our own window shift,
 // not the cookie's), and window scaling and SACK survive and are used -- the
 // case where Linux's own SYN cookies would lose them.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestNetwork, type TestNetwork } from '../../src/testing/index.js';
-import type { StackConnectionInfo, TcpStack } from '../../src/stack/index.js';
+import { describe, expect, it } from './harness.js';
+import type { StackConnectionInfo } from '../../src/stack/index.js';
 import type { PacketEngine } from '../../src/engine/packet-engine.js';
-import { capture, runPy } from './helpers.js';
-import { echoServer, openStack, until, type EchoResult } from './stack-helpers.js';
+import { capture, type EchoResult, echoServer, runPy, until } from './helpers.js';
 
 const PORT = 7002;
 
 describe("TcpStack 'auto' SYN queue with clients without timestamps", () => {
-  let net: TestNetwork;
-  let stack: TcpStack | undefined;
-  let dir: string;
-
-  beforeEach(async () => {
-    net = await createTestNetwork();
-    dir = mkdtempSync(path.join(tmpdir(), 'synwall-synq-'));
-  });
-
-  afterEach(async () => {
-    stack?.close();
-    stack = undefined;
-    await net?.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('a withheld ACK gets the stateful SYN-ACK again, with our window shift and SACK, no timestamps; SYN_RCVD then times out and leaves', async () => {
-    stack = openStack(net, { tcp: { synTimeout: 200, synAckRetries: 2 } });
+  it('a withheld ACK gets the stateful SYN-ACK again, with our window shift and SACK, no timestamps; SYN_RCVD then times out and leaves', async ({ net, openStack }) => {
+    const stack = openStack({ tcp: { synTimeout: 200, synAckRetries: 2 } });
     const s = stack;
     const listener = s.listen(PORT, { synCookies: 'auto', backlog: 8 });
     const out = JSON.parse(await runPy(net.peer, 'syn_withheld.py', [net.peer.ifname, net.server.address, String(PORT), '1.2']));
@@ -64,12 +44,11 @@ describe("TcpStack 'auto' SYN queue with clients without timestamps", () => {
     expect((s.engine as PacketEngine).flowCount()).toBe(0);
   });
 
-  it('a kernel client with net.ipv4.tcp_timestamps=0 keeps window scale and SACK through the stateful handshake and uses them', async () => {
+  it('a kernel client with net.ipv4.tcp_timestamps=0 keeps window scale and SACK through the stateful handshake and uses them', async ({ net, dir, openStack }) => {
     const sysctl = await net.peer.exec(['sysctl', '-qw', 'net.ipv4.tcp_timestamps=0']);
     expect(sysctl.code).toBe(0);
-    stack = openStack(net);
-    const s = stack;
-    const engine = s.engine as PacketEngine;
+    const s = openStack();
+    const engine = s.engine;
     // Lose some of the client's segments so that our ACKs must carry SACK blocks.
     engine.setFaults({ seed: 3, dropPerMille: 30 });
     const listener = s.listen(PORT, { synCookies: 'auto' });

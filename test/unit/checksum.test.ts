@@ -1,11 +1,11 @@
 // Internet checksum: RFC 1071 arithmetic, RFC 1624 incremental updates, and
 // headers whose checksums come from an independent implementation (scapy).
 import { describe, expect, it } from 'vitest';
-import { addon } from '../../src/engine/native.js';
+import { loadTestingAddon } from '../../src/engine/native.js';
 
 import { DATA_HEX, LOCAL, PEER, SYN_HEX, rng as rng32 } from './fixtures.js';
 
-const t = addon.testing;
+const t = loadTestingAddon();
 // Uniform in [0, 1).
 const rng = (seed: number) => {
   const r = rng32(seed);

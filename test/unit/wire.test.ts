@@ -1,13 +1,13 @@
-// Ethernet / ARP / IPv4 / TCP parse and emit, driven through addon.testing.
+// Ethernet / ARP / IPv4 / TCP parse and emit, driven through the testing addon.
 // Frames are built here with an independent checksum implementation, so a
 // parse that accepts them also cross-checks the C++ checksums.
 import { describe, expect, it } from 'vitest';
-import { addon } from '../../src/engine/native.js';
+import { loadTestingAddon } from '../../src/engine/native.js';
 
 import { DATA_HEX, LOCAL, PEER, SYN_HEX } from './fixtures.js';
 import { TcpFlags as F } from '../../src/tcp/segment.js';
 
-const t = addon.testing;
+const t = loadTestingAddon();
 
 const OUR_MAC = '02:00:00:00:00:01';
 const PEER_MAC = '02:00:00:00:00:02';

@@ -12,14 +12,14 @@ const engine = (o: Partial<EngineCounters>): EngineCounters =>
     kernelRingDrops: 0, txErrors: 0, faultDropped: 0, drops: {}, ...o,
   }) as EngineCounters;
 
-const pool = { activeOpens: 2, estabResets: 1, retransClosed: 5, passiveOpensClosed: 1, listenOverflowsClosed: 2, listenDropsClosed: 3 };
+const shared = { activeOpens: 2, estabResets: 1, retransClosed: 5, passiveOpensClosed: 1, listenOverflowsClosed: 2, listenDropsClosed: 3 };
 
 describe('computeStats', () => {
-  it('maps engine, listener and pool counters to nstat names', () => {
+  it('maps engine, listener and shared-stack counters to nstat names', () => {
     const s = computeStats({
       engine: engine({ syncookiesSent: 10, syncookiesRecv: 7, syncookiesFailed: 3, framesIn: 100, arpRequests: 4, framesOut: 90, arpReplies: 4, listenDrops: 6, rstsSent: 2 }),
       listeners: [{ synsQueued: 4, synsDropped: 1, acceptQueueOverflows: 2, cookieConnections: 7, accepted: 9 } as ListenerCounters],
-      pool,
+      shared,
       connections: [
         { state: 'ESTABLISHED', retransmits: 1 },
         { state: 'CLOSE_WAIT', retransmits: 0 },

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { OutgoingSegment, PacketEngineEvents, SynCookieMode } from '../../../src/engine/packet-engine.js';
-import type { SegmentRecord } from '../../../src/engine/records.js';
+import type { EstablishedRecord, PeerSegmentRecord } from '../../../src/engine/records.js';
 import { TcpStack, type StackConnection } from '../../../src/stack/index.js';
 import { ACK, FIN, PSH, RST, SYN } from '../../../src/tcp/segment.js';
 
@@ -48,7 +48,7 @@ class FakeEngine extends EventEmitter<PacketEngineEvents> {
   }
 }
 
-function record(type: SegmentRecord['type'], rport: number, r: Partial<SegmentRecord>): SegmentRecord {
+function record(type: PeerSegmentRecord['type'], rport: number, r: Partial<PeerSegmentRecord>): PeerSegmentRecord {
   return {
     type,
     connId: type === 'syn' ? 0 : 1,
@@ -64,8 +64,30 @@ function record(type: SegmentRecord['type'], rport: number, r: Partial<SegmentRe
     sackPermitted: false,
     sack: [],
     ecn: false,
+    payload: Buffer.alloc(0),
+    ...r,
+  };
+}
+
+/** An 'established' record (a cookie ACK): ISS and IRS follow from its ack and seq, as the reader derives them. */
+function cookieRecord(rport: number, r: Partial<EstablishedRecord> & { seq: number; ack: number; mss: number }): EstablishedRecord {
+  return {
+    type: 'established',
+    connId: 1,
+    remoteAddress: REMOTE,
+    localAddress: LOCAL,
+    remotePort: rport,
+    localPort: 80,
+    remoteMac: PEER_MAC,
+    flags: ACK,
+    window: 65535,
+    sackPermitted: false,
+    sack: [],
+    ecn: false,
     ourWscale: 0,
     payload: Buffer.alloc(0),
+    iss: (r.ack - 1) >>> 0,
+    irs: (r.seq - 1) >>> 0,
     ...r,
   };
 }
@@ -94,7 +116,7 @@ describe('TcpStack with a fake packet engine', () => {
   }
 
   /** SYN then the third ACK of a stateful handshake from remote port `rport`. */
-  function handshake(rport: number, irs = 1000): { synAck: OutgoingSegment; third: SegmentRecord } {
+  function handshake(rport: number, irs = 1000): { synAck: OutgoingSegment; third: PeerSegmentRecord } {
     const before = engine.sent.length;
     engine.emit('syn', record('syn', rport, { seq: irs, flags: SYN, ...SYN_OPTS }));
     const synAck = engine.sent[before] as OutgoingSegment | undefined;
@@ -161,7 +183,7 @@ describe('TcpStack with a fake packet engine', () => {
     expect(listener.counters.synsDropped).toBe(1);
     // A cookie ACK: native added the flow; the stack takes it out again.
     engine.flows.add(`${REMOTE}:40022:80`);
-    engine.emit('established', record('established', 40022, { seq: 78, ack: 9001, mss: 1460, wscale: 7, sackPermitted: true, ourWscale: 7 }));
+    engine.emit('established', cookieRecord(40022, { seq: 78, ack: 9001, mss: 1460, wscale: 7, sackPermitted: true, ourWscale: 7 }));
     expect(engine.flows.has(`${REMOTE}:40022:80`)).toBe(false);
     expect(stack.stats().connections).toBe(1);
     expect(listener.counters.acceptQueueOverflows).toBe(1);
@@ -203,7 +225,7 @@ describe('TcpStack with a fake packet engine', () => {
     });
     engine.emit(
       'established',
-      record('established', 40040, { seq: 78, ack: 9001, flags: ACK | PSH, mss: 1460, wscale: 7, sackPermitted: true, ourWscale: 7, payload: Buffer.from('hi') }),
+      cookieRecord(40040, { seq: 78, ack: 9001, flags: ACK | PSH, mss: 1460, wscale: 7, sackPermitted: true, ourWscale: 7, payload: Buffer.from('hi') }),
     );
     expect(seen).toEqual(['connection cookie ESTABLISHED', 'data hi']);
     const c = stack.lookup('198.18.0.2', 40040, 80) as StackConnection;
