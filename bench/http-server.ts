@@ -52,7 +52,8 @@ if (path === 'node') {
     process.exit(1);
   });
   const synCookies = (process.env.SYNWALL_BENCH_SYN_COOKIES ?? 'auto') as 'auto' | 'always' | 'never';
-  front.listen({ interface: ifname, address, port, backlog: 511, synCookies, addressMode: kernel ? 'shared' : 'owned' }, ready);
+  const rxMode = process.env.SYNWALL_BENCH_RX_MODE as 'ring' | 'recvmmsg' | undefined;
+  front.listen({ interface: ifname, address, port, backlog: 511, synCookies, rxMode, addressMode: kernel ? 'shared' : 'owned' }, ready);
 } else {
   console.error(`unknown data path ${path}`);
   process.exit(2);

@@ -164,8 +164,9 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     }
     if (rx_mode == "ring") cfg.socket.rx_mode = RxMode::kRing;
     else if (rx_mode == "recvmmsg") cfg.socket.rx_mode = RxMode::kRecvmmsg;
+    else if (rx_mode == "frame-ring") cfg.socket.rx_mode = RxMode::kFrameRing;
     else {
-      ThrowType(env, "rxMode must be 'ring' or 'recvmmsg'");
+      ThrowType(env, "rxMode must be 'ring', 'frame-ring' or 'recvmmsg'");
       return env.Undefined();
     }
     cfg.socket.local_ip = static_cast<uint32_t>(ip);

@@ -17,6 +17,10 @@
 namespace synwall {
 namespace {
 
+// Control space per message: the checksum status and the time the kernel
+// queued the frame (the kernel data path compares it with a handoff's).
+constexpr size_t kRxCtlBytes = CMSG_SPACE(sizeof(tpacket_auxdata)) + CMSG_SPACE(sizeof(timespec));
+
 std::string Errno(const char* what) {
   return std::string(what) + ": " + strerror(errno);
 }
@@ -114,6 +118,8 @@ bool PacketSocket::Open(const SocketConfig& cfg, std::string* error) {
 
   if (cfg.rx_mode == RxMode::kRing) {
     if (!SetupRing(error)) return false;
+  } else if (cfg.rx_mode == RxMode::kFrameRing) {
+    if (!SetupFrameRing(error)) return false;
   } else if (!SetupRecvmmsg()) {
     *error = "out of memory for receive buffers";
     return false;
@@ -175,8 +181,48 @@ bool PacketSocket::SetupRing(std::string* error) {
   return true;
 }
 
+bool PacketSocket::SetupFrameRing(std::string* error) {
+  int version = TPACKET_V2;
+  if (setsockopt(fd_, SOL_PACKET, PACKET_VERSION, &version, sizeof version) != 0) {
+    *error = Errno("PACKET_VERSION");
+    return false;
+  }
+  // A slot holds the frame header, the MAC offset padding and one frame of
+  // the link's MTU; the kernel cuts bigger (GRO) frames and we count them.
+  const uint32_t need = static_cast<uint32_t>(TPACKET_ALIGN(sizeof(tpacket2_hdr)) + 64 +
+                                              kEthHeaderLen + 4 + static_cast<uint32_t>(info_.mtu));
+  uint32_t frame = 2048;
+  while (frame < need) frame *= 2;
+  tpacket_req req = {};
+  req.tp_block_size = frame > (1u << 20) ? frame : (1u << 20);
+  req.tp_block_nr = cfg_.frame_ring_bytes / req.tp_block_size;
+  if (req.tp_block_nr == 0) req.tp_block_nr = 1;
+  req.tp_frame_size = frame;
+  req.tp_frame_nr = (req.tp_block_size / frame) * req.tp_block_nr;
+  if (setsockopt(fd_, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) != 0) {
+    *error = Errno("PACKET_RX_RING");
+    return false;
+  }
+  ring_len_ = static_cast<size_t>(req.tp_block_size) * req.tp_block_nr;
+  void* p = mmap(nullptr, ring_len_, PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_LOCKED | MAP_POPULATE, fd_, 0);
+  if (p == MAP_FAILED)
+    p = mmap(nullptr, ring_len_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+  if (p == MAP_FAILED) {
+    *error = Errno("mmap(PACKET_RX_RING)");
+    return false;
+  }
+  ring_ = static_cast<uint8_t*>(p);
+  frame_size_ = frame;
+  frame_count_ = req.tp_frame_nr;
+  frame_next_ = 0;
+  return true;
+}
+
 bool PacketSocket::SetupRecvmmsg() {
-  constexpr size_t kCtl = CMSG_SPACE(sizeof(tpacket_auxdata));
+  constexpr size_t kCtl = kRxCtlBytes;
+  int one = 1;
+  setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
   rx_buf_.assign(kBatch * kSlotBytes, 0);
   rx_ctl_.assign(kBatch * kCtl, 0);
   for (size_t i = 0; i < kBatch; i++) {
@@ -235,8 +281,45 @@ size_t PacketSocket::ReceiveRingBlock(void (*cb)(void*, const RxFrame&), void* c
   return seen > 0 ? seen : 1;  // an empty retired block still counts as progress
 }
 
+size_t PacketSocket::ReceiveAny(void (*cb)(void*, const RxFrame&), void* ctx) {
+  switch (cfg_.rx_mode) {
+    case RxMode::kRing:
+      return ReceiveRingBlock(cb, ctx);
+    case RxMode::kFrameRing:
+      return ReceiveFrames(cb, ctx);
+    case RxMode::kRecvmmsg:
+      break;
+  }
+  return ReceiveMmsg(cb, ctx);
+}
+
+size_t PacketSocket::ReceiveFrames(void (*cb)(void*, const RxFrame&), void* ctx) {
+  // One batch is at most a ring's worth of kBatch-sized steps, so the engine
+  // flushes its answers and publishes records regularly under a flood.
+  size_t seen = 0;
+  while (seen < kBatch * 4) {
+    uint8_t* base = ring_ + static_cast<size_t>(frame_next_) * frame_size_;
+    auto* hdr = reinterpret_cast<tpacket2_hdr*>(base);
+    const uint32_t status = __atomic_load_n(&hdr->tp_status, __ATOMIC_ACQUIRE);
+    if ((status & TP_STATUS_USER) == 0) break;
+    // The kernel wrote the offsets, but a bad one must not walk us off the slot.
+    if (static_cast<size_t>(hdr->tp_mac) + hdr->tp_snaplen <= frame_size_) {
+      if (hdr->tp_snaplen < hdr->tp_len) {
+        truncated_++;
+      } else {
+        cb(ctx, RxFrame{base + hdr->tp_mac, hdr->tp_snaplen, FromTpStatus(status),
+                        static_cast<uint64_t>(hdr->tp_sec) * 1000000000u + hdr->tp_nsec});
+      }
+    }
+    __atomic_store_n(&hdr->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+    frame_next_ = frame_next_ + 1 == frame_count_ ? 0 : frame_next_ + 1;
+    seen++;
+  }
+  return seen;
+}
+
 size_t PacketSocket::ReceiveMmsg(void (*cb)(void*, const RxFrame&), void* ctx) {
-  constexpr size_t kCtl = CMSG_SPACE(sizeof(tpacket_auxdata));
+  constexpr size_t kCtl = kRxCtlBytes;
   for (size_t i = 0; i < kBatch; i++) {
     rx_msgs_[i].msg_hdr.msg_controllen = kCtl;
     rx_msgs_[i].msg_hdr.msg_flags = 0;
@@ -250,16 +333,22 @@ size_t PacketSocket::ReceiveMmsg(void (*cb)(void*, const RxFrame&), void* ctx) {
       continue;
     }
     CsumStatus csum = CsumStatus::kUnknown;
+    uint64_t tstamp_ns = 0;
     for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
       if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA &&
           c->cmsg_len >= CMSG_LEN(sizeof(tpacket_auxdata))) {
         tpacket_auxdata aux;
         memcpy(&aux, CMSG_DATA(c), sizeof aux);
         csum = FromTpStatus(aux.tp_status);
+      } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
+                 c->cmsg_len >= CMSG_LEN(sizeof(timespec))) {
+        timespec ts;
+        memcpy(&ts, CMSG_DATA(c), sizeof ts);
+        tstamp_ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
       }
     }
     cb(ctx, RxFrame{static_cast<const uint8_t*>(rx_iov_[i].iov_base),
-                    rx_msgs_[i].msg_len, csum, 0});
+                    rx_msgs_[i].msg_len, csum, tstamp_ns});
   }
   return static_cast<size_t>(n);
 }

@@ -75,17 +75,20 @@ export class InputDropRules {
     const match = ['nft', 'add', 'rule', 'ip', this.table, 'input', 'ip', 'daddr', address, 'tcp', 'dport', String(port)];
     if (rule === 'handoff') {
       // Frames synwall gives back to the kernel come in through the loopback.
-      cmds.push([...match, 'iifname', 'lo', 'accept']);
+      cmds.push([...match, 'iifname', 'lo', 'counter', 'accept']);
       const mark = `0x${(this.scope.handoffMark ?? 0).toString(16)}`;
-      cmds.push([...match, 'tcp', 'flags', '&', '(syn|ack)', '==', 'syn', 'drop']);
-      cmds.push([...match, 'socket', 'mark', mark, 'accept']);
+      cmds.push([...match, 'tcp', 'flags', '&', '(syn|ack)', '==', 'syn', 'counter', 'drop']);
+      cmds.push([...match, 'socket', 'mark', mark, 'counter', 'accept']);
       // 'socket mark' needs a full socket: a TIME_WAIT or FIN_WAIT_2 remnant
       // makes the expression fail, not match, and falls through. Such a
       // remnant needs only FINs (to ACK again) and RSTs; it must not see the
       // handshake of a new connection that reuses its 4-tuple (it would
       // answer with stale ACKs).
-      cmds.push([...match, 'socket', 'mark', '!=', mark, 'drop']);
-      cmds.push([...match, 'tcp', 'flags', '&', '(fin|rst)', '!=', '0', 'socket', 'transparent', '0', 'accept']);
+      cmds.push([...match, 'socket', 'mark', '!=', mark, 'counter', 'drop']);
+      cmds.push([...match, 'tcp', 'flags', '&', '(fin|rst)', '!=', '0', 'socket', 'transparent', '0', 'counter', 'accept']);
+      // Counters: `nft list table ip synwall_<pid>_<n>` shows where a flow's segments went.
+      cmds.push([...match, 'counter', 'drop']);
+      return cmds;
     }
     cmds.push([...match, 'drop']);
     return cmds;

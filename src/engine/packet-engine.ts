@@ -9,7 +9,15 @@ import { RecordReader, type EstablishedRecord, type KernelHandoffRecord, type Pe
 import { FirewallError, InputDropRules } from './firewall.js';
 
 export type SynCookieMode = 'always' | 'auto' | 'never';
-export type RxMode = 'recvmmsg' | 'ring';
+/**
+ * How frames are read. 'ring' (TPACKET_V3): frames packed into blocks, the
+ * least CPU per frame under a flood, but a lightly loaded link waits for a
+ * block's timeout (a jiffy: 4 ms at HZ=250) before frames are read.
+ * 'frame-ring' (TPACKET_V2): one slot per frame, read at once when idle and
+ * in batches under load; frames over a slot (GRO super-frames) are cut and
+ * counted. 'recvmmsg': a syscall and a copy per batch.
+ */
+export type RxMode = 'recvmmsg' | 'ring' | 'frame-ring';
 export type AddressMode = 'owned' | 'shared';
 /** Who moves the bytes of an accepted connection: synwall's TCP engine, or the kernel's after a TCP_REPAIR handoff. */
 export type DataPath = 'userspace' | 'kernel';
@@ -21,7 +29,7 @@ export interface PacketEngineOptions {
   address: string;
   /** Network namespace (a name under /run/netns) to open the socket in. */
   netns?: string;
-  /** Receive path (default 'ring': TPACKET_V3 measured faster than recvmmsg, see bench/rx-path.ts). */
+  /** Receive path (default 'ring': TPACKET_V3 measured faster than recvmmsg under floods, see bench/rx-path.ts; a kernel-path server defaults to 'frame-ring'). */
   rxMode?: RxMode;
   /**
    * 'owned' (default): the kernel does not hold `address`; synwall answers ARP
@@ -208,8 +216,8 @@ export function validateEngineOptions(o: PacketEngineOptions): void {
   if (o.netns !== undefined && (typeof o.netns !== 'string' || !/^[\w.-]+$/.test(o.netns))) {
     throw new TypeError('netns must be the name of a network namespace under /run/netns');
   }
-  if (o.rxMode !== undefined && o.rxMode !== 'recvmmsg' && o.rxMode !== 'ring') {
-    throw new TypeError(`rxMode must be 'recvmmsg' or 'ring', got ${String(o.rxMode)}`);
+  if (o.rxMode !== undefined && o.rxMode !== 'recvmmsg' && o.rxMode !== 'ring' && o.rxMode !== 'frame-ring') {
+    throw new TypeError(`rxMode must be 'ring', 'frame-ring' or 'recvmmsg', got ${String(o.rxMode)}`);
   }
   if (o.addressMode !== undefined && o.addressMode !== 'owned' && o.addressMode !== 'shared') {
     throw new TypeError(`addressMode must be 'owned' or 'shared', got ${String(o.addressMode)}`);
