@@ -31,6 +31,26 @@ uint32_t SegLen(const TcpSegment& s) {
          ((s.flags & tcpflag::FIN) ? 1 : 0);
 }
 
+// The fields every record about a segment carries.
+RecordHeader SegmentHeader(uint8_t type, uint32_t conn_id, const TcpSegment& s, size_t rec_len) {
+  RecordHeader h = {};
+  h.length = static_cast<uint16_t>(rec_len);
+  h.type = type;
+  h.tcp_flags = s.flags;
+  h.conn_id = conn_id;
+  h.raddr = s.saddr;
+  h.laddr = s.daddr;
+  h.rport = s.sport;
+  h.lport = s.dport;
+  h.seq = s.seq;
+  h.ack = s.ack;
+  h.window = s.window;
+  h.ts_val = s.opt.ts_val;
+  h.ts_ecr = s.opt.ts_ecr;
+  memcpy(h.rmac, s.src_mac, 6);
+  return h;
+}
+
 uint64_t RealtimeNs() {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -624,26 +644,12 @@ void Engine::CompleteHandoff(uint32_t id, HandoffFlow& flow, const TcpSegment& s
   HandoffError err = HandoffError::kNone;
   int sys_errno = 0;
   const int fd = HandOff(p, &err, &sys_errno);
-  RecordHeader h = {};
-  h.length = static_cast<uint16_t>(rec_len);
-  h.type = kRecordHandoff;
-  h.tcp_flags = s.flags;
-  h.conn_id = id;
-  h.raddr = s.saddr;
-  h.laddr = s.daddr;
-  h.rport = s.sport;
-  h.lport = s.dport;
-  h.seq = p.irs + 1;
-  h.ack = p.iss + 1;
-  h.window = s.window;
+  RecordHeader h = SegmentHeader(kRecordHandoff, id, s, rec_len);
   h.opt_bits = kRecHasMss | (p.has_wscale ? kRecHasWscale : 0) |
                (p.sack_permitted ? kRecSackPermitted : 0) | (p.has_ts ? kRecHasTs : 0);
   h.mss = p.mss;
   h.wscale = p.snd_wscale;
   h.our_wscale = p.has_wscale ? p.rcv_wscale : 0;
-  h.ts_val = s.opt.ts_val;
-  h.ts_ecr = s.opt.ts_ecr;
-  memcpy(h.rmac, s.src_mac, 6);
   if (fd < 0) {
     // Reset this one connection and go on serving the rest.
     Bump(Counter::kHandoffFailures);
@@ -709,21 +715,7 @@ bool Engine::PushRecord(uint8_t type, uint32_t conn_id, const TcpSegment& s,
     Bump(Counter::kRecordRingFull);
     return false;
   }
-  RecordHeader h = {};
-  h.length = static_cast<uint16_t>(rec_len);
-  h.type = type;
-  h.tcp_flags = s.flags;
-  h.conn_id = conn_id;
-  h.raddr = s.saddr;
-  h.laddr = s.daddr;
-  h.rport = s.sport;
-  h.lport = s.dport;
-  h.seq = s.seq;
-  h.ack = s.ack;
-  h.window = s.window;
-  h.ts_val = s.opt.ts_val;
-  h.ts_ecr = s.opt.ts_ecr;
-  memcpy(h.rmac, s.src_mac, 6);
+  RecordHeader h = SegmentHeader(type, conn_id, s, rec_len);
   h.payload_len = static_cast<uint16_t>(s.payload_len);
   if (cookie) {
     h.opt_bits = kRecHasMss | (cookie->has_wscale ? kRecHasWscale : 0) |

@@ -152,6 +152,21 @@ bool PacketSocket::Open(const SocketConfig& cfg, std::string* error) {
   return true;
 }
 
+bool PacketSocket::MapRing(size_t len, std::string* error) {
+  ring_len_ = len;
+  // Locked and populated if the limits allow, so the first frames do not fault.
+  void* p = mmap(nullptr, ring_len_, PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_LOCKED | MAP_POPULATE, fd_, 0);
+  if (p == MAP_FAILED)
+    p = mmap(nullptr, ring_len_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+  if (p == MAP_FAILED) {
+    *error = Errno("mmap(PACKET_RX_RING)");
+    return false;
+  }
+  ring_ = static_cast<uint8_t*>(p);
+  return true;
+}
+
 bool PacketSocket::SetupRing(std::string* error) {
   int version = TPACKET_V3;
   if (setsockopt(fd_, SOL_PACKET, PACKET_VERSION, &version, sizeof version) != 0) {
@@ -168,16 +183,7 @@ bool PacketSocket::SetupRing(std::string* error) {
     *error = Errno("PACKET_RX_RING");
     return false;
   }
-  ring_len_ = static_cast<size_t>(req.tp_block_size) * req.tp_block_nr;
-  void* p = mmap(nullptr, ring_len_, PROT_READ | PROT_WRITE,
-                 MAP_SHARED | MAP_LOCKED | MAP_POPULATE, fd_, 0);
-  if (p == MAP_FAILED)
-    p = mmap(nullptr, ring_len_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
-  if (p == MAP_FAILED) {
-    *error = Errno("mmap(PACKET_RX_RING)");
-    return false;
-  }
-  ring_ = static_cast<uint8_t*>(p);
+  if (!MapRing(static_cast<size_t>(req.tp_block_size) * req.tp_block_nr, error)) return false;
   return true;
 }
 
@@ -203,16 +209,7 @@ bool PacketSocket::SetupFrameRing(std::string* error) {
     *error = Errno("PACKET_RX_RING");
     return false;
   }
-  ring_len_ = static_cast<size_t>(req.tp_block_size) * req.tp_block_nr;
-  void* p = mmap(nullptr, ring_len_, PROT_READ | PROT_WRITE,
-                 MAP_SHARED | MAP_LOCKED | MAP_POPULATE, fd_, 0);
-  if (p == MAP_FAILED)
-    p = mmap(nullptr, ring_len_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
-  if (p == MAP_FAILED) {
-    *error = Errno("mmap(PACKET_RX_RING)");
-    return false;
-  }
-  ring_ = static_cast<uint8_t*>(p);
+  if (!MapRing(static_cast<size_t>(req.tp_block_size) * req.tp_block_nr, error)) return false;
   frame_size_ = frame;
   frame_count_ = req.tp_frame_nr;
   frame_next_ = 0;

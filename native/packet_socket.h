@@ -87,6 +87,7 @@ class PacketSocket {
   uint64_t tx_errors() const { return tx_errors_; }
 
  private:
+  bool MapRing(size_t len, std::string* error);
   bool SetupRing(std::string* error);
   bool SetupFrameRing(std::string* error);
   bool SetupRecvmmsg();

@@ -5,8 +5,9 @@ import path from 'node:path';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseFlags, usage, UsageError, type FlagSpec } from './args.js';
-import { createServer, formatListing, type Server, type Socket } from '../net/index.js';
-import type { SynCookieMode, AddressMode } from '../engine/packet-engine.js';
+import { createServer, formatListing, type Server } from '../net/index.js';
+import type { Duplex } from 'node:stream';
+import type { SynCookieMode, AddressMode, DataPath } from '../engine/packet-engine.js';
 
 const SERVE_FLAGS: Record<string, FlagSpec> = {
   interface: { kind: 'string', description: 'network interface to listen on (required)' },
@@ -15,6 +16,11 @@ const SERVE_FLAGS: Record<string, FlagSpec> = {
   netns: { kind: 'string', description: 'open the socket in this network namespace' },
   'address-mode': { kind: 'string', choices: ['owned', 'shared'], description: "'owned' (default): synwall answers ARP; 'shared': the kernel holds the address" },
   'syn-cookies': { kind: 'string', choices: ['auto', 'always', 'never'], description: 'SYN handling (default auto)' },
+  'data-path': {
+    kind: 'string',
+    choices: ['userspace', 'kernel'],
+    description: "'userspace' (default): synwall's TCP moves the bytes; 'kernel': accepted connections are handed to the kernel's TCP (the kernel must hold the address)",
+  },
   backlog: { kind: 'number', description: 'SYN and accept queue bound (default 511)' },
   echo: { kind: 'boolean', description: "echo every byte back; a line 'CLOSE' makes the server close first" },
   http: { kind: 'boolean', description: 'an http.Server answering every request with a short text' },
@@ -32,13 +38,14 @@ const DEMO_FLAGS: Record<string, FlagSpec> = {
 const TOP = `synwall: a TCP listener that keeps accepting real clients during a SYN flood
 
   synwall serve --interface IF --address A --port P [--echo | --http | --discard] [--syn-cookies auto|always|never]
+                [--data-path userspace|kernel]
   synwall demo [--seconds N] [--chart FILE]
 
   synwall <command> --help for the flags of a command
 `;
 
 /** Echo handler: a line 'CLOSE' makes the server close first (active close from outside). */
-function echo(socket: Socket): void {
+function echo(socket: Duplex): void {
   let line = '';
   socket.on('data', (b: Buffer) => {
     line = (line + b.toString('latin1')).slice(-64);
@@ -51,7 +58,7 @@ function echo(socket: Socket): void {
   socket.on('error', () => {});
 }
 
-function discard(socket: Socket): void {
+function discard(socket: Duplex): void {
   socket.on('data', () => {});
   socket.on('error', () => {});
 }
@@ -64,12 +71,13 @@ export interface ServeOptions {
   addressMode?: AddressMode;
   synCookies?: SynCookieMode;
   backlog?: number;
+  dataPath?: DataPath;
   mode: 'echo' | 'http' | 'discard';
 }
 
 /** Starts the server of `synwall serve`; resolves once it is listening. */
-export function serve(o: ServeOptions): Promise<Server> {
-  let handler: (s: Socket) => void;
+export function serve(o: ServeOptions): Promise<Server<DataPath>> {
+  let handler: (s: Duplex) => void;
   if (o.mode === 'http') {
     const hs = http.createServer((req, res) => {
       res.setHeader('content-type', 'text/plain');
@@ -79,7 +87,7 @@ export function serve(o: ServeOptions): Promise<Server> {
   } else {
     handler = o.mode === 'echo' ? echo : discard;
   }
-  const server = createServer(handler);
+  const server: Server<DataPath> = createServer<DataPath>({ dataPath: o.dataPath ?? 'userspace' }, handler);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(
@@ -119,6 +127,7 @@ async function serveCommand(argv: string[]): Promise<void> {
     addressMode: f['address-mode'] as AddressMode | undefined,
     synCookies: f['syn-cookies'] as SynCookieMode | undefined,
     backlog: f.backlog as number | undefined,
+    dataPath: f['data-path'] as DataPath | undefined,
     mode: modes[0] ?? 'echo',
   });
   const a = server.address();

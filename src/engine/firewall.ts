@@ -16,6 +16,7 @@
 // synwall. Frames synwall gives back to the kernel after a handoff come in
 // through the loopback and pass.
 import { execFileSync } from 'node:child_process';
+import { processAlive } from './process-alive.js';
 
 export interface FirewallScope {
   /** Network namespace to apply the rule in (name under /run/netns). */
@@ -173,14 +174,5 @@ export class InputDropRules {
       }
       throw new FirewallError(`adding the INPUT drop rule for port ${port} failed: ${stderr.trim()}\n  ${typed}`);
     }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

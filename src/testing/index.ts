@@ -5,6 +5,7 @@
 // and the kernel there never sends a RST behind synwall's back.
 import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { processAlive } from '../engine/process-alive.js';
 
 export interface ExecResult {
   stdout: string;
@@ -73,21 +74,12 @@ async function must(argv: string[]): Promise<string> {
   return r.stdout;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes namespaces left behind by test processes that died. */
 export function sweepStaleNetworks(): void {
   if (!existsSync('/run/netns')) return;
   for (const name of readdirSync('/run/netns')) {
     const m = /^swt(\d+)-\d+[sp]$/.exec(name);
-    if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) {
+    if (m && Number(m[1]) !== process.pid && !processAlive(Number(m[1]))) {
       try {
         execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
       } catch {

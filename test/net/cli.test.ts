@@ -61,6 +61,27 @@ describe('synwall CLI', () => {
     });
   });
 
+  it('serve --http --data-path kernel answers curl on a kernel socket, then its firewall table is gone', async () => {
+    await withTestNetwork(
+      async (net) => {
+        const s = startServe(net, ['--port', '8089', '--http', '--data-path', 'kernel']);
+        try {
+          await s.ready;
+          const r = await net.peer.exec(['curl', '-s', '--max-time', '5', `http://${net.server.address}:8089/k`]);
+          expect(r.stdout).toBe('hello from synwall: GET /k\n');
+          const tables = await net.server.exec(['nft', 'list', 'tables', 'ip']);
+          expect(tables.stdout).toMatch(/synwall_/);
+        } finally {
+          s.child.kill('SIGINT');
+        }
+        expect(await s.exited).toBe(0);
+        const after = await net.server.exec(['nft', 'list', 'tables', 'ip']);
+        expect(after.stdout).not.toMatch(/synwall_/);
+      },
+      { kernelOwnsServerAddress: true },
+    );
+  });
+
   it('rejects bad command lines with a message naming the flag (exit 2)', async () => {
     const bad = async (args: string[]) => {
       try {
