@@ -1,5 +1,6 @@
 #include "engine.h"
 
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -105,6 +106,8 @@ bool Engine::Start(const EngineConfig& cfg, uint8_t* ring_mem, size_t ring_len,
     // the flood waits (the kernel ring buffers it), the application does not.
     if (cfg_.io_thread_nice != 0)
       setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), cfg_.io_thread_nice);
+    // Named, so top/perf/ps -L show which thread answers the flood.
+    pthread_setname_np(pthread_self(), "synwall-io");
     opened.set_value(std::string());
     Run();
   });
@@ -155,6 +158,12 @@ bool Engine::SetListener(uint16_t port, ListenMode mode, bool kernel) {
   if (listeners_.empty()) return false;
   listeners_[port].mode = mode;
   listeners_[port].kernel = kernel;
+  if (kernel && !flow_filter_tried_) {
+    flow_filter_tried_ = true;
+    std::string ignored;  // without CAP_BPF the classic filter stays: slower, not wrong
+    if (flow_filter_.Attach(sock_.fd(), cfg_.socket.local_ip, cfg_.max_flows, &ignored))
+      counters_[static_cast<size_t>(Counter::kFlowFilterActive)].store(1);
+  }
   listeners_[port].syn_queue_full = false;
   return true;
 }
@@ -206,6 +215,7 @@ void Engine::ForgetClosedFlows() {
     if (it->second.closed_ns < horizon) {
       handoffs_.erase(it);
       demux_->Erase(key);
+      flow_filter_.Remove(key);
     } else {
       closing_[kept++] = key;
     }
@@ -259,6 +269,7 @@ const char* Engine::CounterName(Counter c) {
       "framesTruncated", "kernelRingDrops",  "txErrors",
       "faultDropped",    "arpRepliesToJs",   "handoffs",
       "handoffFailures", "handoffReinjected", "kernelFlowSegments",
+      "flowFilterActive",
   };
   static_assert(sizeof kNames / sizeof kNames[0] == static_cast<size_t>(Counter::kCount),
                 "one name per counter");
@@ -440,6 +451,7 @@ void Engine::HandleTcp(const TcpSegment& s) {
         if (frame_ != nullptr && frame_->tstamp_ns != 0 && frame_->tstamp_ns <= flow.closed_ns) return;
         handoffs_.erase(it);
         demux_->Erase(key);
+        flow_filter_.Remove(key);  // or the new connection's third ACK would be kept out
         id = 0;
       } else if (flow.handed_off) {
         // The kernel owns it. A frame queued before the socket took its
@@ -666,6 +678,7 @@ void Engine::CompleteHandoff(uint32_t id, HandoffFlow& flow, const TcpSegment& s
   h.fd = fd;
   memcpy(rec, &h, sizeof h);
   Bump(Counter::kHandoffs);
+  flow_filter_.Add(key);
   // The ACK itself was dropped by the firewall; what it carries (data on
   // the third ACK) goes to the kernel now, in sequence.
   if (s.payload_len > 0 || (s.flags & tcpflag::FIN)) Reinject(s);

@@ -14,6 +14,7 @@
 
 #include "cookie.h"
 #include "demux.h"
+#include "flow_filter.h"
 #include "handoff.h"
 #include "packet_socket.h"
 #include "record_ring.h"
@@ -54,6 +55,7 @@ enum class Counter : uint8_t {
   kHandoffFailures,   // handoffs that failed (by reason: handoff_failures_)
   kHandoffReinjected, // frames given back to the kernel after a handoff
   kKernelFlowSegments,  // segments to a kernel-path port left to the kernel
+  kFlowFilterActive,  // 1 while the eBPF filter keeps handed-off flows' frames out
   kCount
 };
 
@@ -182,6 +184,8 @@ class Engine {
   std::atomic<uint64_t> js_frames_out_{0};
   std::unordered_map<uint32_t, HandoffFlow> handoffs_;  // guarded by mu_
   Reinjector reinjector_;
+  FlowFilter flow_filter_;  // guarded by mu_
+  bool flow_filter_tried_ = false;
   const RxFrame* frame_ = nullptr;  // the frame HandleTcp is looking at
   uint64_t last_frame_ns_ = 0;      // queue time of the last frame read (I/O thread)
   std::vector<FlowKey> closing_;    // handed-off flows closed by JS, guarded by mu_

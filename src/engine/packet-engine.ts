@@ -106,6 +106,8 @@ export interface EngineCounters {
   handoffReinjected: number;
   /** Segments of kernel-held connections seen and left to the kernel. */
   kernelFlowSegments: number;
+  /** 1 while an eBPF filter keeps frames of handed-off connections out of the ring (needs CAP_BPF), else 0. */
+  flowFilterActive: number;
   /** Frames dropped by reason (malformed, not for us, ...). */
   drops: Record<string, number>;
   /** Failed handoffs by the step that failed (permission, connect, ...). */
