@@ -138,16 +138,17 @@ export class Connection {
   // ---------------------------------------------------------------- user calls
 
   /**
-   * Queue bytes to send (copied). Returns how many fit in the send buffer;
-   * when fewer than offered, a 'writable' event follows once space frees up.
+   * Queue bytes to send (copied, unless `owned`: a copy the caller made and
+   * will not touch again). Returns how many fit in the send buffer; when
+   * fewer than offered, a 'writable' event follows once space frees up.
    */
-  write(bytes: Uint8Array, now: number): number {
+  write(bytes: Uint8Array, now: number, owned = false): number {
     const s = this._state;
     const finQueued = this.snd.finQueued;
     if (!(canSendData(s) || s === 'SYN_SENT' || s === 'SYN_RCVD') || finQueued) {
       throw new Error(`write in state ${s}${finQueued ? ' after shutdown' : ''}`);
     }
-    const n = this.snd.queue(bytes);
+    const n = this.snd.queue(bytes, owned);
     this.output(now);
     return n;
   }
