@@ -43,7 +43,7 @@ export class Socket extends Duplex {
   conn: StackConnection | undefined;
   private owner: SocketOwner | undefined;
   private heldBack = 0;
-  private rest: { buf: Buffer; cb: WriteCallback } | undefined;
+  private rest: { buf: Buffer; cb: WriteCallback; owned: boolean } | undefined;
   private engineClosed = false;
   private resetOnDestroy = false;
   /** An error waiting for the next write (RST after the peer's FIN: EPIPE, as Linux). */
@@ -131,7 +131,7 @@ export class Socket extends Duplex {
     const r = this.rest;
     if (!r) return;
     this.rest = undefined;
-    this.writeOrWait(r.buf, r.cb);
+    this.writeOrWait(r.buf, r.cb, r.owned);
   };
 
   private readonly onEngineClose = (reason: CloseReason): void => {
@@ -198,6 +198,16 @@ export class Socket extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: WriteCallback): void {
+    this.writeChunk(chunk, cb, false);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>, cb: WriteCallback): void {
+    // Buffer.concat makes a copy nobody else holds: the send buffer keeps it as is.
+    if (chunks.length === 1) this.writeChunk(chunks[0].chunk, cb, false);
+    else this.writeChunk(Buffer.concat(chunks.map((c) => c.chunk)), cb, true);
+  }
+
+  private writeChunk(buf: Buffer, cb: WriteCallback, owned: boolean): void {
     if (this.pendingError) {
       const e = this.pendingError;
       this.pendingError = undefined;
@@ -205,14 +215,11 @@ export class Socket extends Duplex {
       return;
     }
     this._unrefTimer();
-    this.writeOrWait(chunk, cb);
+    this.writeOrWait(buf, cb, owned);
   }
 
-  override _writev(chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>, cb: WriteCallback): void {
-    this._write(chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map((c) => c.chunk)), chunks[0].encoding, cb);
-  }
-
-  private writeOrWait(buf: Buffer, cb: WriteCallback): void {
+  /** `owned`: buf is our own copy, so the send buffer need not copy it again. */
+  private writeOrWait(buf: Buffer, cb: WriteCallback, owned: boolean): void {
     const sc = this.conn;
     if (!sc || this.engineClosed) {
       cb(systemError('EPIPE', 'write'));
@@ -220,14 +227,14 @@ export class Socket extends Duplex {
     }
     let n: number;
     try {
-      n = sc.write(buf);
+      n = sc.write(buf, owned);
     } catch {
       cb(systemError('EPIPE', 'write'));
       return;
     }
     this.written += n;
     if (n === buf.length) cb();
-    else this.rest = { buf: buf.subarray(n), cb };
+    else this.rest = { buf: buf.subarray(n), cb, owned };
   }
 
   override _final(cb: (error?: Error | null) => void): void {

@@ -106,9 +106,9 @@ export class StackConnection extends EventEmitter<StackConnectionEvents> {
     return this.conn.state;
   }
 
-  /** Queue bytes (copied). Returns how many fit; 'writable' follows a short write. */
-  write(bytes: Uint8Array): number {
-    const n = this.conn.write(bytes, this.host.now());
+  /** Queue bytes (copied unless `owned`, see Connection.write). Returns how many fit; 'writable' follows a short write. */
+  write(bytes: Uint8Array, owned = false): number {
+    const n = this.conn.write(bytes, this.host.now(), owned);
     this.host.service(this);
     return n;
   }

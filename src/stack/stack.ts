@@ -22,7 +22,7 @@ import { resetKernelSocket } from '../engine/kernel-socket.js';
 import { Connection, DEFAULT_PEER_MSS } from '../tcp/connection.js';
 import type { ConnectionEvent } from '../tcp/events.js';
 import { resolveTcpOptions, type TcpConfig, type TcpOptions } from '../tcp/options.js';
-import { ACK, RST, SYN } from '../tcp/segment.js';
+import { ACK, RST, SYN, type Segment } from '../tcp/segment.js';
 import { resetFor } from '../tcp/listen.js';
 import { TimingWheel } from '../tcp/timing-wheel.js';
 import type { FourTuple } from '../tcp/tuple.js';
@@ -249,7 +249,8 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
     return true;
   }
 
-  private handleSyn(rec: PeerSegmentRecord): void {
+  /** `iss`: the ISS a SYN that reused a TIME_WAIT 4-tuple gets (RFC 6191), else the generator's. */
+  private handleSyn(rec: PeerSegmentRecord, iss?: number): void {
     const listener = this.listenersByPort.get(rec.localPort);
     if (this.toExisting(rec)) return;
     if (!listener || listener.isClosed) return;
@@ -258,7 +259,8 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
       // drops) from now on, but this SYN was already on its way. In 'auto'
       // it still gets a cookie, so a real client is not left waiting for its
       // SYN retransmission. A full accept queue drops it, as Linux does.
-      if (listener.mode === 'auto' && !listener.acceptQueueFull && this.engine.answerWithCookie?.(rec)) {
+      // In 'always' this is a SYN that ended a TIME_WAIT (native answers all others).
+      if (listener.mode !== 'never' && !listener.acceptQueueFull && this.engine.answerWithCookie?.(rec)) {
         listener.counters.synsAnsweredWithCookie++;
         return;
       }
@@ -274,7 +276,7 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
     // need (as cookies do), not the one our own receive buffer needs.
     const config =
       listener.dataPath === 'kernel' && this.config.windowShift > 0 ? { ...this.config, windowShift: this.engine.windowScale ?? this.config.windowShift } : this.config;
-    const conn = Connection.acceptSyn(config, tuple, recordToSegment(rec), this.clock.now());
+    const conn = Connection.acceptSyn(config, tuple, recordToSegment(rec), this.clock.now(), { iss });
     const sc = this.adopt(conn, rec.remoteMac, rec.remoteAddress, rec.remotePort, rec.localPort, 'syn-queue', listener);
     listener.addHalfOpen(sc);
     if (listener.dataPath === 'kernel') {
@@ -383,8 +385,27 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
       sc.listener.counters.acceptQueueOverflows++;
       return;
     }
+    if (sc.conn.state === 'TIME_WAIT' && seg.flags & SYN && this.reopenFromTimeWait(sc, rec, seg)) return;
     sc.conn.onSegment(seg, this.clock.now());
     this.service(sc);
+  }
+
+  /**
+   * RFC 6191: a SYN for a 4-tuple in TIME_WAIT that is no old duplicate ends
+   * the TIME_WAIT connection (out of the table and the native demux set) and
+   * is a new passive open of the port's listener, in its SYN mode: a cookie
+   * from native code in 'always'. The kernel data path keeps TIME_WAIT in
+   * the kernel, so only user-space listeners take it. False: the old
+   * connection handles the SYN (a challenge ACK, RFC 9293).
+   */
+  private reopenFromTimeWait(sc: StackConnection, rec: PeerSegmentRecord, syn: Segment): boolean {
+    const listener = this.listenersByPort.get(rec.localPort);
+    if (!listener || listener.isClosed || listener.dataPath !== 'userspace') return false;
+    const iss = sc.conn.endTimeWaitForSyn(syn, this.clock.now());
+    if (iss === undefined) return false;
+    this.service(sc);
+    this.handleSyn(rec, iss);
+    return true;
   }
 
   // ---------------------------------------------------------------- output, events, timers

@@ -27,6 +27,7 @@ import { Sender } from './sender.js';
 import { seqAdd, seqGt, seqLe, seqLt } from './seq.js';
 import type { Negotiated } from './sink.js';
 import { canReceiveData, canSendData, type TcpState } from './state.js';
+import { issAfterTimeWait, synMayReuseTimeWait } from './time-wait-reuse.js';
 import { TimestampState } from './timestamps.js';
 import type { FourTuple } from './tuple.js';
 
@@ -138,16 +139,16 @@ export class Connection {
   // ---------------------------------------------------------------- user calls
 
   /**
-   * Queue bytes to send (copied). Returns how many fit in the send buffer;
-   * when fewer than offered, a 'writable' event follows once space frees up.
+   * Queue bytes to send, copied unless `owned` (a copy nobody else holds).
+   * Returns how many fit; when fewer than offered, 'writable' follows.
    */
-  write(bytes: Uint8Array, now: number): number {
+  write(bytes: Uint8Array, now: number, owned = false): number {
     const s = this._state;
     const finQueued = this.snd.finQueued;
     if (!(canSendData(s) || s === 'SYN_SENT' || s === 'SYN_RCVD') || finQueued) {
       throw new Error(`write in state ${s}${finQueued ? ' after shutdown' : ''}`);
     }
-    const n = this.snd.queue(bytes);
+    const n = this.snd.queue(bytes, owned);
     this.output(now);
     return n;
   }
@@ -216,18 +217,18 @@ export class Connection {
   // ---------------------------------------------------------------- segment arrival
 
   onSegment(seg: Segment, now: number): void {
-    switch (this._state) {
-      case 'CLOSED':
-      case 'LISTEN':
-        return; // the connection table answers strays (see listen.ts)
-      case 'SYN_SENT':
-        this.onSegmentSynSent(seg, now);
-        break;
-      default:
-        this.onSegmentSynchronized(seg, now);
-        break;
-    }
+    // In CLOSED and LISTEN the connection table answers strays (see listen.ts).
+    if (this._state === 'CLOSED' || this._state === 'LISTEN') return;
+    if (this._state === 'SYN_SENT') this.onSegmentSynSent(seg, now);
+    else this.onSegmentSynchronized(seg, now);
     if (!this.isClosed()) this.output(now);
+  }
+
+  /** RFC 6191 (time-wait-reuse.ts): a SYN that may reuse this 4-tuple in TIME_WAIT ends it; returns the new connection's ISS. */
+  endTimeWaitForSyn(seg: Segment, now: number): number | undefined {
+    if (this._state !== 'TIME_WAIT' || !synMayReuseTimeWait(seg, this.rcv.nxt, this.neg.ts, this.cfg.timestamps, now)) return undefined;
+    this.enterClosed('normal');
+    return issAfterTimeWait(this.snd.nxt);
   }
 
   /** RFC 9293 3.10.7.3: the handshake reads the segment, the state moves here. */
@@ -431,12 +432,10 @@ export class Connection {
       this.enterClosed('normal');
       return;
     }
-    if (t.expire('finWait2', now)) {
-      // Linux lets an orphan in FIN_WAIT_2 go silently once tcp_fin_timeout passes.
-      if (this._state === 'FIN_WAIT_2') {
-        this.enterClosed('normal');
-        return;
-      }
+    // Linux lets an orphan in FIN_WAIT_2 go silently once tcp_fin_timeout passes.
+    if (t.expire('finWait2', now) && this._state === 'FIN_WAIT_2') {
+      this.enterClosed('normal');
+      return;
     }
     if (t.expire('retransmit', now)) {
       this.onRetransmitTimeout(now);
@@ -446,9 +445,7 @@ export class Connection {
       if (!this.snd.onPersistTimeout(now)) this.enterClosed('ETIMEDOUT');
       if (this._state === 'CLOSED') return;
     }
-    if (t.expire('delayedAck', now)) {
-      this.io.sendAck(now);
-    }
+    if (t.expire('delayedAck', now)) this.io.sendAck(now);
     if (t.expire('keepAlive', now)) {
       if (!this.ka.onTimeout(this.lastReceived, now)) this.enterClosed('ETIMEDOUT');
     }

@@ -19,11 +19,17 @@ export class SendBuffer {
     return Math.max(0, this.limit - this.total);
   }
 
-  /** Copies up to `free` bytes in; returns how many were taken. */
-  push(bytes: Uint8Array): number {
+  /**
+   * Takes up to `free` bytes; returns how many. They are copied, because the
+   * caller may change its buffer once write() returns and a retransmission
+   * must carry the bytes of write() time (Buffer#slice would be a view);
+   * `owned` bytes, a copy nobody else holds, are kept as they are.
+   */
+  push(bytes: Uint8Array, owned = false): number {
     const n = Math.min(bytes.length, this.free);
     if (n === 0) return 0;
-    this.chunks.push(bytes.slice(0, n));
+    const taken = bytes.subarray(0, n);
+    this.chunks.push(owned ? taken : new Uint8Array(taken));
     this.total += n;
     return n;
   }

@@ -93,9 +93,9 @@ export class Sender {
     return this.nxt !== this.una || seqLt(this.cur, this.dataEnd());
   }
 
-  /** Queue bytes (copied); returns how many fit. */
-  queue(bytes: Uint8Array): number {
-    const n = this.buf.push(bytes);
+  /** Queue bytes (copied unless `owned`, see SendBuffer.push); returns how many fit. */
+  queue(bytes: Uint8Array, owned = false): number {
+    const n = this.buf.push(bytes, owned);
     if (n < bytes.length) this.wantWritable = true;
     return n;
   }

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { OutgoingSegment, PacketEngineEvents, SynCookieMode } from '../../../src/engine/packet-engine.js';
 import type { EstablishedRecord, PeerSegmentRecord } from '../../../src/engine/records.js';
-import { TcpStack, type StackConnection } from '../../../src/stack/index.js';
+import { TcpStack, type StackConnection, type StackListener } from '../../../src/stack/index.js';
 import { ACK, FIN, PSH, RST, SYN } from '../../../src/tcp/segment.js';
 
 const LOCAL = 0xc6120001; // 198.18.0.1
@@ -255,6 +255,73 @@ describe('TcpStack with a fake packet engine', () => {
     expect(reason).toBe('normal');
     expect(stack.stats()).toEqual({ connections: 0, timers: 0, listeners: 1 });
     expect(engine.flows.size).toBe(0);
+  });
+
+  /** A passive connection from `rport` that we closed first, now in TIME_WAIT; its SND.NXT and its 'close' reason. */
+  function inTimeWait(listener: StackListener, rport: number): { sndNxt: number; reason: () => string | undefined } {
+    let conn: StackConnection | undefined;
+    let reason: string | undefined;
+    const take = (c: StackConnection): void => {
+      conn = c;
+      c.on('close', (r) => (reason = r));
+    };
+    listener.on('connection', take);
+    const { synAck, third } = handshake(rport);
+    engine.emit('segment', third);
+    listener.off('connection', take);
+    (conn as StackConnection).close();
+    const sndNxt = (synAck.seq + 2) >>> 0;
+    engine.emit('segment', record('segment', rport, { seq: 1001, ack: sndNxt, flags: FIN | ACK }));
+    expect(conn?.state).toBe('TIME_WAIT');
+    return { sndNxt, reason: () => reason };
+  }
+
+  for (const mode of ['auto', 'never'] as const) {
+    it(`'${mode}': a SYN above RCV.NXT for a 4-tuple in TIME_WAIT ends it and opens a new stateful connection (RFC 6191)`, async () => {
+      const listener = stack.listen(80, { synCookies: mode });
+      const old = inTimeWait(listener, 40080);
+      await vi.advanceTimersByTimeAsync(5000);
+      const before = engine.sent.length;
+      engine.emit('segment', record('segment', 40080, { seq: 90_000, flags: SYN, ...SYN_OPTS }));
+      expect(old.reason()).toBe('normal');
+      expect(engine.sent.slice(before)).toEqual([
+        expect.objectContaining({ flags: SYN | ACK, seq: (old.sndNxt + 65537) >>> 0, ack: 90_001, dport: 40080 }),
+      ]);
+      expect(listener.halfOpen).toBe(1);
+      expect(stack.lookup('198.18.0.2', 40080, 80)?.state).toBe('SYN_RCVD');
+      expect(engine.flows.has(`${REMOTE}:40080:80`)).toBe(true);
+    });
+  }
+
+  it("'always': a SYN that ends a TIME_WAIT goes to native code for a cookie SYN-ACK, the old flow out of the table and demux", async () => {
+    const answerWithCookie = vi.fn((_: PeerSegmentRecord) => true);
+    Object.assign(engine, { answerWithCookie });
+    const listener = stack.listen(80, { synCookies: 'always' });
+    // 'always' makes no stateful connection: build the TIME_WAIT one with a cookie ACK.
+    let conn: StackConnection | undefined;
+    listener.on('connection', (c) => (conn = c));
+    engine.flows.add(`${REMOTE}:40081:80`);
+    engine.emit('established', cookieRecord(40081, { seq: 1001, ack: 9001, mss: 1460 }));
+    conn?.close();
+    engine.emit('segment', record('segment', 40081, { seq: 1001, ack: 9002, flags: FIN | ACK }));
+    expect(conn?.state).toBe('TIME_WAIT');
+    const syn = record('segment', 40081, { seq: 90_000, flags: SYN, ...SYN_OPTS });
+    const before = engine.sent.length;
+    engine.emit('segment', syn);
+    expect(answerWithCookie).toHaveBeenCalledWith(syn);
+    expect(listener.counters.synsAnsweredWithCookie).toBe(1);
+    expect(engine.sent.length).toBe(before);
+    expect(stack.stats().connections).toBe(0);
+    expect(engine.flows.size).toBe(0);
+  });
+
+  it('a SYN at or below RCV.NXT in TIME_WAIT gets the challenge ACK and TIME_WAIT goes on', () => {
+    const old = inTimeWait(stack.listen(80), 40082);
+    const before = engine.sent.length;
+    engine.emit('segment', record('segment', 40082, { seq: 1002, flags: SYN, ...SYN_OPTS }));
+    expect(engine.sent.slice(before)).toEqual([expect.objectContaining({ flags: ACK, seq: old.sndNxt, ack: 1002 })]);
+    expect(stack.lookup('198.18.0.2', 40082, 80)?.state).toBe('TIME_WAIT');
+    expect(old.reason()).toBeUndefined();
   });
 
   it('a segment for a flow the table does not know is answered with RST and its demux entry removed', () => {

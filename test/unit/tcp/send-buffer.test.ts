@@ -15,11 +15,19 @@ describe('SendBuffer', () => {
     expect(b.free).toBe(5);
   });
 
-  it('copies what it is given', () => {
+  it('copies what it is given, a Buffer too (whose slice() is a view)', () => {
+    for (const src of [pattern(3), Buffer.from(pattern(3))]) {
+      const b = new SendBuffer(10);
+      b.push(src);
+      src[0] = 99;
+      expect(b.read(0, 1)[0]).toBe(0);
+    }
+  });
+
+  it('keeps owned bytes without copying them', () => {
     const b = new SendBuffer(10);
     const src = pattern(3);
-    b.push(src);
-    src[0] = 99;
-    expect(b.read(0, 1)[0]).toBe(0);
+    b.push(src, true);
+    expect(b.read(0, 3).buffer).toBe(src.buffer);
   });
 });

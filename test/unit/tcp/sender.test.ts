@@ -131,6 +131,17 @@ describe('retransmission timeout', () => {
     expect(events).toEqual([[3010, { type: 'closed', reason: 'ETIMEDOUT' }]]);
   });
 
+  it('retransmits the bytes of write() time, not what the caller changed in its Buffer since', () => {
+    const h = establishedClient();
+    const b = Buffer.from('hello');
+    expect(h.conn.write(b, h.now)).toBe(5);
+    const sent = (): string[] => h.segments().map((s) => `${s.seq - C1}:${Buffer.from(s.payload).toString()}`);
+    expect(sent()).toEqual(['0:hello']);
+    b.write('HELLO'); // the caller reuses its Buffer once write() has returned
+    h.advanceTo(210); // RTO
+    expect(sent()).toEqual(['0:hello']);
+  });
+
   it('respects the RTO ceiling', () => {
     const h = establishedClient(plain({ rtoMax: 500, maxRetransmits: 5 }));
     h.conn.write(text('x'), h.now);
