@@ -111,6 +111,7 @@ bool Engine::Start(const EngineConfig& cfg, uint8_t* ring_mem, size_t ring_len,
   std::string err = result.get();
   if (!err.empty()) {
     thread_.join();
+    sock_.Close();  // Open may have failed half-way, with the socket open
     close(wake_fd_);
     wake_fd_ = -1;
     *error = err;
@@ -126,10 +127,15 @@ void Engine::Stop() {
   uint64_t one = 1;
   ssize_t ignored = write(wake_fd_, &one, sizeof one);
   (void)ignored;
+  running_.store(false);
   thread_.join();
+  // The socket, its filter and its locked ring go now, not when the garbage
+  // collector gets to the JS object; a later Start opens a new one.
+  std::lock_guard<std::mutex> g(mu_);
+  std::lock_guard<std::mutex> tg(tx_mu_);
+  sock_.Close();
   close(wake_fd_);
   wake_fd_ = -1;
-  running_.store(false);
 }
 
 uint16_t Engine::our_mss() const {

@@ -60,12 +60,21 @@ bool EnterNetns(const std::string& name, std::string* error) {
 
 }  // namespace
 
-PacketSocket::~PacketSocket() {
+PacketSocket::~PacketSocket() { Close(); }
+
+void PacketSocket::Close() {
   if (ring_) munmap(ring_, ring_len_);
+  ring_ = nullptr;
+  ring_len_ = 0;
+  ring_block_ = 0;
+  frame_next_ = 0;
   if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+  tx_count_ = 0;
 }
 
 bool PacketSocket::Open(const SocketConfig& cfg, std::string* error) {
+  Close();  // a second Open must not leak the first socket and ring
   cfg_ = cfg;
   if (!EnterNetns(cfg.netns, error)) return false;
 

@@ -65,6 +65,9 @@ class PacketSocket {
   // Enters cfg.netns on the CALLING thread (it stays there), then opens and
   // binds the socket. On failure returns false with a message for the user.
   bool Open(const SocketConfig& cfg, std::string* error);
+  // Unmaps the ring and closes the socket (its filter goes with it). Open()
+  // may be called again afterwards. Not while another thread uses it.
+  void Close();
   const InterfaceInfo& info() const { return info_; }
   int fd() const { return fd_; }
 
