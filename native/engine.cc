@@ -330,20 +330,30 @@ bool Engine::SendArpRequest(uint32_t target_ip) {
 
 void Engine::Run() {
   while (!stop_.load(std::memory_order_relaxed)) {
-    batch_now_ms_ = NowMs();
-    batch_ts_ = TsClock();
     bool published = false;
     {
+      // mu_ is taken at the first frame, not around the wait: JS calls must
+      // not block for a poll timeout. The batch clocks are stamped under it
+      // (CookieReply stamps them too, from the JS thread).
       std::unique_lock<std::mutex> g(mu_, std::defer_lock);
+      auto lock = [&] {
+        if (g.owns_lock()) return;
+        g.lock();
+        batch_now_ms_ = NowMs();
+        batch_ts_ = TsClock();
+      };
       size_t n = sock_.Receive(wake_fd_, 100, [&](const RxFrame& f) {
-        if (!g.owns_lock()) g.lock();
+        lock();
         HandleFrame(f);
       });
       if (!closing_.empty()) {
-        if (!g.owns_lock()) g.lock();
+        lock();
         ForgetClosedFlows();
       }
       if (n > 0) {
+        // n counts truncated frames too, which never reach the callback: the
+        // held frame's replay may be the first thing of this batch to need mu_.
+        lock();
         ReleaseHeldFrame();
         std::lock_guard<std::mutex> tg(tx_mu_);
         Bump(Counter::kTxErrors, sock_.TxFlush());
@@ -423,6 +433,7 @@ void Engine::HandleArp(const ArpPacket& arp) {
   if (arp.op != 1) return;
   Bump(Counter::kArpRequests);
   if (!cfg_.answer_arp) return;
+  std::lock_guard<std::mutex> tg(tx_mu_);
   uint8_t* slot = sock_.TxSlot();
   size_t len = EmitArpReply(arp, info_.mac, cfg_.socket.local_ip, slot, PacketSocket::kSlotBytes);
   if (len) {

@@ -169,7 +169,18 @@ class Engine {
   CookieJar cookies_;
   std::unique_ptr<DemuxTable> demux_;
   std::vector<ListenerSlot> listeners_;
-  std::mutex mu_;  // guards demux_, listeners_, cookies_ (held per RX batch)
+  // Locking rule (two mutexes, one order: mu_ before tx_mu_, never the reverse).
+  //  - mu_ guards the engine's state: demux_, listeners_, cookies_,
+  //    handoffs_, closing_, frame_, last_frame_ns_, batch_now_ms_/batch_ts_
+  //    and the fault injector (fault_*, held_*). The I/O thread takes it at
+  //    the first frame of a batch and holds it through the flush; JS-thread
+  //    entry points take it per call.
+  //  - tx_mu_ guards sock_'s transmit side: every TxSlot/TxCommit/TxFlush,
+  //    tx_sent() and the sendto of SendFrameNow, whichever thread and whether
+  //    or not mu_ is held. It is held only around the slot being filled.
+  //  - Stop() takes both after joining the I/O thread, then closes sock_.
+  // native/test/tsan_engine.cc (npm run build:tsan) checks it under TSan.
+  std::mutex mu_;
   std::mutex tx_mu_;
   std::thread thread_;
   std::atomic<bool> running_{false};
