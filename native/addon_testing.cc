@@ -237,8 +237,8 @@ const char* KindName(ParsedFrame::Kind k) {
   }
 }
 
-// parseFrame(buf, localIp, csumStatus?) ; csumStatus 0 unknown, 1 partial,
-// 2 valid.
+// parseFrame(buf, localIp, csumStatus?, ourMac?) ; csumStatus 0 unknown, 1
+// partial, 2 valid; ourMac (a MAC) turns on the link-layer checks.
 Napi::Value ParseFrameJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const uint8_t* d = nullptr;
@@ -251,9 +251,12 @@ Napi::Value ParseFrameJs(const Napi::CallbackInfo& info) {
   if (info.Length() > 2 && !info[2].IsUndefined() && !ArgU32(info, 2, 2, &csum)) {
     return ThrowType(env, "csumStatus: 0 (unknown), 1 (partial) or 2 (valid)");
   }
+  uint8_t mac[6];
+  const bool with_mac = info.Length() > 3 && !info[3].IsUndefined();
+  if (with_mac && !Reader::MacOf(info[3], mac)) return ThrowType(env, "ourMac: a MAC");
   auto copy = ExactCopy(d, n);
-  const ParsedFrame f =
-      ParseFrame(copy.get(), n, local_ip, static_cast<CsumStatus>(csum));
+  const ParsedFrame f = ParseFrame(copy.get(), n, local_ip, static_cast<CsumStatus>(csum),
+                                   with_mac ? mac : nullptr);
   Napi::Object r = Napi::Object::New(env);
   r.Set("kind", KindName(f.kind));
   r.Set("drop", DropName(f.drop));

@@ -380,7 +380,11 @@ void Engine::HandleFrame(const RxFrame& f) {
   else if (f.csum == CsumStatus::kValid) Bump(Counter::kChecksumOffloaded);
   frame_ = &f;
   if (f.tstamp_ns != 0) last_frame_ns_ = f.tstamp_ns;
-  ParsedFrame p = ParseFrame(f.data, f.len, cfg_.socket.local_ip, f.csum);
+  if (f.vlan) {  // the kernel took the tag off; Linux would not deliver it to us
+    BumpDrop(Drop::kVlan);
+    return;
+  }
+  ParsedFrame p = ParseFrame(f.data, f.len, cfg_.socket.local_ip, f.csum, info_.mac);
   if (p.kind == ParsedFrame::kDropped) {
     BumpDrop(p.drop);
     return;
@@ -419,7 +423,7 @@ void Engine::ReleaseHeldFrame() {
   held_len_ = 0;
   const RxFrame held{held_frame_.data(), len, held_csum_, 0};
   frame_ = &held;
-  ParsedFrame h = ParseFrame(held_frame_.data(), len, cfg_.socket.local_ip, held_csum_);
+  ParsedFrame h = ParseFrame(held_frame_.data(), len, cfg_.socket.local_ip, held_csum_, info_.mac);
   if (h.kind == ParsedFrame::kTcp) HandleTcp(h.tcp);
 }
 

@@ -50,6 +50,9 @@ struct RxFrame {
   // When the kernel queued the frame (CLOCK_REALTIME ns; 0 if unknown). The
   // kernel data path compares it with a handoff's time.
   uint64_t tstamp_ns;
+  // The frame carried an 802.1Q/802.1ad tag that the kernel stripped (only
+  // its first bytes are kept: the BPF filter cuts tagged frames short).
+  bool vlan = false;
 };
 
 class PacketSocket {

@@ -49,3 +49,39 @@ describe('record ring producer (issue 8, defect 12)', () => {
     expect(new DataView(ab).getUint32(RING_WRITE_OFF, true)).toBe(176);
   });
 });
+
+describe('link layer (issue 8, defect 10)', () => {
+  const OUR = '02:00:00:00:00:01';
+  const PEER = '02:00:00:00:00:02';
+  const LOCAL = 0xc6120001;
+  const syn = (dstMac: string, srcMac = PEER) =>
+    native.emitTcpFrame({ srcMac, dstMac, saddr: 0xc6120002, daddr: LOCAL, sport: 40000, dport: 80, seq: 1, flags: 0x02, window: 65535 });
+  const withSource = (frame: Buffer, mac: string) => {
+    const f = Buffer.from(frame);
+    Buffer.from(mac.replace(/:/g, ''), 'hex').copy(f, 6);
+    return f;
+  };
+  const arpRequest = (srcMac = PEER) => withSource(native.emitArpRequest(srcMac, 0xc6120002, LOCAL), srcMac);
+  const drop = (frame: Uint8Array) => native.parseFrame(frame, LOCAL, 0, OUR).drop;
+
+  it('drops what Linux would not take: other hosts, group destinations for TCP, group or zero sources, VLAN tags', () => {
+    expect(drop(syn(OUR))).toBe('none');
+    expect(drop(syn('02:00:00:00:00:99'))).toBe('l2_other_host');
+    expect(drop(syn('ff:ff:ff:ff:ff:ff'))).toBe('l2_multicast_dst');
+    expect(drop(syn('01:00:5e:00:00:01'))).toBe('l2_multicast_dst');
+    expect(drop(syn(OUR, 'ff:ff:ff:ff:ff:ff'))).toBe('l2_bad_source');
+    expect(drop(syn(OUR, '01:00:5e:00:00:01'))).toBe('l2_bad_source');
+    expect(drop(syn(OUR, '00:00:00:00:00:00'))).toBe('l2_bad_source');
+    const tagged = syn(OUR);
+    const vlan = Buffer.concat([tagged.subarray(0, 12), Buffer.from([0x81, 0x00, 0x00, 0x05]), tagged.subarray(12)]);
+    expect(drop(vlan)).toBe('vlan');
+    expect(native.dropNames()).toEqual(expect.arrayContaining(['l2_other_host', 'l2_multicast_dst', 'l2_bad_source', 'vlan']));
+  });
+
+  it('still takes broadcast ARP requests, but not from a group sender', () => {
+    const req = arpRequest();
+    expect(req.subarray(0, 6).toString('hex')).toBe('ffffffffffff');
+    expect(native.parseFrame(req, LOCAL, 0, OUR).kind).toBe('arp');
+    expect(drop(arpRequest('01:00:5e:00:00:01'))).toBe('l2_bad_source');
+  });
+});
