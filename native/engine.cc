@@ -80,6 +80,7 @@ bool Engine::Start(const EngineConfig& cfg, uint8_t* ring_mem, size_t ring_len,
     return false;
   }
   held_frame_.assign(kMaxFrameLen, 0);
+  for (ArpPending& p : arp_pending_) p = ArpPending{};
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) {
     *error = "eventfd failed";
@@ -265,6 +266,7 @@ const char* Engine::CounterName(Counter c) {
       "framesTruncated", "kernelRingDrops",  "txErrors",
       "faultDropped",    "arpRepliesToJs",   "handoffs",
       "handoffFailures", "handoffReinjected", "kernelFlowSegments",
+      "arpRepliesUnsolicited",
   };
   static_assert(sizeof kNames / sizeof kNames[0] == static_cast<size_t>(Counter::kCount),
                 "one name per counter");
@@ -323,6 +325,23 @@ bool Engine::CookieReply(const TcpSegment& syn) {
 
 bool Engine::SendArpRequest(uint32_t target_ip) {
   if (!running_.load()) return false;
+  {
+    // Remember the target so that its reply, and only that, goes up. The
+    // table is small and fixed: when full, the entry closest to its deadline
+    // (an expired one first) makes room.
+    std::lock_guard<std::mutex> g(mu_);
+    const uint64_t now = ClockMs(CLOCK_MONOTONIC);
+    ArpPending* slot = &arp_pending_[0];
+    for (ArpPending& p : arp_pending_) {
+      if (p.deadline_ms != 0 && p.ip == target_ip) {
+        slot = &p;
+        break;
+      }
+      if (p.deadline_ms < slot->deadline_ms) slot = &p;
+    }
+    slot->ip = target_ip;
+    slot->deadline_ms = now + kArpWaitMs;
+  }
   uint8_t frame[64];
   size_t len = EmitArpRequest(info_.mac, cfg_.socket.local_ip, target_ip, frame, sizeof frame);
   return len != 0 && SendFrameNow(frame, len);
@@ -429,9 +448,18 @@ void Engine::ReleaseHeldFrame() {
 
 void Engine::HandleArp(const ArpPacket& arp) {
   if (arp.op == 2) {
-    // Only replies are handed over, never requests: an ARP request flood must
-    // not reach JS. Replies to us follow requests JS sent (or are gratuitous).
-    PushArpRecord(arp);
+    // Only replies to requests JS made are handed over, once each: an
+    // on-link flood of replies (or requests) must not reach JS, fill the
+    // record ring or grow the neighbour cache.
+    const uint64_t now = ClockMs(CLOCK_MONOTONIC);
+    for (ArpPending& p : arp_pending_) {
+      if (p.deadline_ms != 0 && p.ip == arp.sender_ip && now <= p.deadline_ms) {
+        p.deadline_ms = 0;
+        PushArpRecord(arp);
+        return;
+      }
+    }
+    Bump(Counter::kArpRepliesUnsolicited);
     return;
   }
   if (arp.op != 1) return;

@@ -106,6 +106,8 @@ export interface EngineCounters {
   handoffReinjected: number;
   /** Segments of kernel-held connections seen and left to the kernel. */
   kernelFlowSegments: number;
+  /** ARP replies to us for no request of ours (or too late): dropped in native. */
+  arpRepliesUnsolicited: number;
   /** Frames dropped by reason (malformed, not for us, ...). */
   drops: Record<string, number>;
   /** Failed handoffs by the step that failed (permission, connect, ...). */
