@@ -51,7 +51,8 @@ describe('native builds', () => {
       [
         path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run',
         'test/unit/wire.test.ts', 'test/unit/checksum.test.ts', 'test/unit/cookie.test.ts',
-        'test/net/handshake.test.ts', 'test/net/malformed.test.ts',
+        'test/unit/native-hardening.test.ts',
+        'test/net/handshake.test.ts', 'test/net/malformed.test.ts', 'test/net/native-hardening.test.ts',
         '--reporter=json', `--outputFile.json=${report}`,
       ],
       {
