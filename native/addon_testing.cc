@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cookie.h"
+#include "demux.h"
 #include "record_ring.h"
 #include "wire.h"
 
@@ -236,8 +237,8 @@ const char* KindName(ParsedFrame::Kind k) {
   }
 }
 
-// parseFrame(buf, localIp, csumStatus?) ; csumStatus 0 unknown, 1 partial,
-// 2 valid.
+// parseFrame(buf, localIp, csumStatus?, ourMac?) ; csumStatus 0 unknown, 1
+// partial, 2 valid; ourMac (a MAC) turns on the link-layer checks.
 Napi::Value ParseFrameJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const uint8_t* d = nullptr;
@@ -250,9 +251,12 @@ Napi::Value ParseFrameJs(const Napi::CallbackInfo& info) {
   if (info.Length() > 2 && !info[2].IsUndefined() && !ArgU32(info, 2, 2, &csum)) {
     return ThrowType(env, "csumStatus: 0 (unknown), 1 (partial) or 2 (valid)");
   }
+  uint8_t mac[6];
+  const bool with_mac = info.Length() > 3 && !info[3].IsUndefined();
+  if (with_mac && !Reader::MacOf(info[3], mac)) return ThrowType(env, "ourMac: a MAC");
   auto copy = ExactCopy(d, n);
-  const ParsedFrame f =
-      ParseFrame(copy.get(), n, local_ip, static_cast<CsumStatus>(csum));
+  const ParsedFrame f = ParseFrame(copy.get(), n, local_ip, static_cast<CsumStatus>(csum),
+                                   with_mac ? mac : nullptr);
   Napi::Object r = Napi::Object::New(env);
   r.Set("kind", KindName(f.kind));
   r.Set("drop", DropName(f.drop));
@@ -681,6 +685,57 @@ Napi::Value RecordLayoutJs(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// recordRingRewrite(arrayBuffer, bogusWriteIndex) -> {first, second, write}:
+// attaches a RecordRing, publishes one empty record, then does what a buggy or
+// hostile JS could do (writes bogusWriteIndex into the write word) and
+// publishes another. Returns both records' data offsets and the write word
+// after: the producer must go on from its own index.
+Napi::Value RecordRingRewriteJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint32_t bogus = 0;
+  if (info.Length() < 2 || !info[0].IsArrayBuffer() || !ArgU32(info, 1, 0xFFFFFFFFu, &bogus))
+    return ThrowType(env, "recordRingRewrite(ArrayBuffer, u32)");
+  Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
+  uint8_t* base = static_cast<uint8_t*>(ab.Data());
+  if (base == nullptr || ab.ByteLength() < kRingDataOff + 4096) return ThrowType(env, "ring too small");
+  RecordRing ring;
+  ring.Attach(base, ab.ByteLength());
+  size_t len = 0;
+  uint8_t* a = ring.Reserve(0, &len);
+  ring.Publish();
+  std::memcpy(base + kRingWriteOff, &bogus, sizeof bogus);
+  uint8_t* b = ring.Reserve(0, &len);
+  ring.Publish();
+  uint32_t w = 0;
+  std::memcpy(&w, base + kRingWriteOff, sizeof w);
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("first", a ? static_cast<double>(a - base - kRingDataOff) : -1.0);
+  r.Set("second", b ? static_cast<double>(b - base - kRingDataOff) : -1.0);
+  r.Set("write", static_cast<double>(w));
+  return r;
+}
+
+// demuxMaxProbe(maxFlows, keys: Uint32Array of [raddr, rport << 16 | lport]
+// pairs) -> {inserted, maxProbe}: the longest probe run after inserting them.
+Napi::Value DemuxMaxProbeJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint32_t max_flows = 0;
+  if (!ArgU32(info, 0, 1u << 20, &max_flows) || max_flows == 0 || info.Length() < 2 ||
+      !info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
+    return ThrowType(env, "demuxMaxProbe(maxFlows, Uint32Array)");
+  Napi::Uint32Array keys = info[1].As<Napi::Uint32Array>();
+  DemuxTable t(max_flows);
+  uint32_t inserted = 0;
+  for (size_t i = 0; i + 1 < keys.ElementLength(); i += 2) {
+    const FlowKey k{keys[i], static_cast<uint16_t>(keys[i + 1] >> 16), static_cast<uint16_t>(keys[i + 1])};
+    if (t.Insert(k) != 0) inserted++;
+  }
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("inserted", inserted);
+  r.Set("maxProbe", static_cast<double>(t.MaxProbe()));
+  return r;
+}
+
 }  // namespace
 
 void RegisterTestingExports(Napi::Env env, Napi::Object exports) {
@@ -710,6 +765,8 @@ void RegisterTestingExports(Napi::Env env, Napi::Object exports) {
       {"cookieMssValue", CookieMssValueJs},
       {"cookieRandomSecretCheck", CookieRandomSecretCheckJs},
       {"recordLayout", RecordLayoutJs},
+      {"recordRingRewrite", RecordRingRewriteJs},
+      {"demuxMaxProbe", DemuxMaxProbeJs},
   };
   for (const Fn& f : kFns) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));
 }

@@ -9,7 +9,7 @@
 
 namespace synwall {
 
-constexpr size_t kBpfFilterLen = 9;
+constexpr size_t kBpfFilterLen = 14;
 
 // Fills prog (kBpfFilterLen instructions) for local_ip in host byte order.
 void BuildBpfFilter(uint32_t local_ip, sock_filter prog[kBpfFilterLen]);

@@ -117,5 +117,8 @@ uint64_t SipHash24(const uint8_t key[16], const uint8_t* data, size_t len);
 // The cookie MAC uses it: no byte packing per validated ACK.
 uint64_t SipHash24Words(uint64_t k0, uint64_t k1, const uint64_t* words,
                         size_t n);
+// SipHash-1-3 of one 64-bit word (the demux table's keyed hash: cheaper than
+// 2-4, and a table index needs no cryptographic margin, only an unknown key).
+uint64_t SipHash13Word(uint64_t k0, uint64_t k1, uint64_t word);
 
 }  // namespace synwall

@@ -1,5 +1,11 @@
 #include "demux.h"
 
+#include <sys/random.h>
+
+#include <chrono>
+
+#include "cookie.h"
+
 namespace synwall {
 
 DemuxTable::DemuxTable(size_t max_flows) : max_flows_(max_flows) {
@@ -8,18 +14,34 @@ DemuxTable::DemuxTable(size_t max_flows) : max_flows_(max_flows) {
   while (cap < max_flows * 2) cap <<= 1;
   slots_.assign(cap, Slot{{0, 0, 0}, 0});
   mask_ = cap - 1;
+  uint64_t key[2] = {0, 0};
+  if (getrandom(key, sizeof key, 0) != static_cast<ssize_t>(sizeof key)) {
+    // No entropy (never seen on a booted kernel): a clock-derived key still
+    // differs per process and is not known in advance from outside.
+    key[0] = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    key[1] = reinterpret_cast<uintptr_t>(this) ^ 0x9E3779B97F4A7C15ULL;
+  }
+  k0_ = key[0];
+  k1_ = key[1];
 }
 
 size_t DemuxTable::Home(const FlowKey& k) const {
-  // Remote addresses and ports are attacker-chosen, but only live connections
-  // are ever inserted, so clustering attacks need real handshakes; a cheap
-  // multiplicative mix is enough here.
-  uint64_t x = (static_cast<uint64_t>(k.raddr) << 32) ^
-               (static_cast<uint64_t>(k.rport) << 16) ^ k.lport;
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  return static_cast<size_t>(x) & mask_;
+  // Remote addresses and ports are the client's to choose: with a public
+  // hash one client with many ports could line its flows up in one probe run
+  // and make every frame walk it. A secret key makes the slots unpredictable.
+  const uint64_t x = (static_cast<uint64_t>(k.raddr) << 32) |
+                     (static_cast<uint64_t>(k.rport) << 16) | k.lport;
+  return static_cast<size_t>(SipHash13Word(k0_, k1_, x)) & mask_;
+}
+
+size_t DemuxTable::MaxProbe() const {
+  size_t worst = 0;
+  for (size_t i = 0; i <= mask_; i++) {
+    if (slots_[i].id == 0) continue;
+    const size_t d = ((i - Home(slots_[i].key)) & mask_) + 1;
+    if (d > worst) worst = d;
+  }
+  return worst;
 }
 
 uint32_t DemuxTable::Insert(const FlowKey& key) {

@@ -22,6 +22,7 @@ struct FlowKey {
 
 class DemuxTable {
  public:
+  // The hash is keyed with 128 random bits from getrandom (see Home()).
   explicit DemuxTable(size_t max_flows);
   // Returns the id, or 0 if the table is full or the key is present already.
   uint32_t Insert(const FlowKey& key);
@@ -31,6 +32,8 @@ class DemuxTable {
   bool Erase(const FlowKey& key);
   size_t size() const { return size_; }
   size_t capacity() const { return max_flows_; }
+  // Longest probe run Find() can walk (tests and fuzzers; O(capacity)).
+  size_t MaxProbe() const;
 
  private:
   struct Slot {
@@ -43,6 +46,7 @@ class DemuxTable {
   size_t max_flows_;
   size_t size_ = 0;
   uint32_t next_id_ = 1;
+  uint64_t k0_ = 0, k1_ = 0;
 };
 
 }  // namespace synwall

@@ -81,6 +81,7 @@ bool Engine::Start(const EngineConfig& cfg, uint8_t* ring_mem, size_t ring_len,
     return false;
   }
   held_frame_.assign(kMaxFrameLen, 0);
+  for (ArpPending& p : arp_pending_) p = ArpPending{};
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) {
     *error = "eventfd failed";
@@ -114,6 +115,7 @@ bool Engine::Start(const EngineConfig& cfg, uint8_t* ring_mem, size_t ring_len,
   std::string err = result.get();
   if (!err.empty()) {
     thread_.join();
+    sock_.Close();  // Open may have failed half-way, with the socket open
     close(wake_fd_);
     wake_fd_ = -1;
     *error = err;
@@ -129,10 +131,19 @@ void Engine::Stop() {
   uint64_t one = 1;
   ssize_t ignored = write(wake_fd_, &one, sizeof one);
   (void)ignored;
+  running_.store(false);
   thread_.join();
+  // The socket, its filter and its locked ring go now, not when the garbage
+  // collector gets to the JS object; a later Start opens a new one.
+  std::lock_guard<std::mutex> g(mu_);
+  std::lock_guard<std::mutex> tg(tx_mu_);
+  sock_.Close();
+  flow_filter_.Close();
+  flow_filter_tried_ = false;
+  handoffs_.clear();
+  closing_.clear();
   close(wake_fd_);
   wake_fd_ = -1;
-  running_.store(false);
 }
 
 uint16_t Engine::our_mss() const {
@@ -270,6 +281,7 @@ const char* Engine::CounterName(Counter c) {
       "faultDropped",    "arpRepliesToJs",   "handoffs",
       "handoffFailures", "handoffReinjected", "kernelFlowSegments",
       "flowFilterActive",
+      "arpRepliesUnsolicited",
   };
   static_assert(sizeof kNames / sizeof kNames[0] == static_cast<size_t>(Counter::kCount),
                 "one name per counter");
@@ -328,6 +340,23 @@ bool Engine::CookieReply(const TcpSegment& syn) {
 
 bool Engine::SendArpRequest(uint32_t target_ip) {
   if (!running_.load()) return false;
+  {
+    // Remember the target so that its reply, and only that, goes up. The
+    // table is small and fixed: when full, the entry closest to its deadline
+    // (an expired one first) makes room.
+    std::lock_guard<std::mutex> g(mu_);
+    const uint64_t now = ClockMs(CLOCK_MONOTONIC);
+    ArpPending* slot = &arp_pending_[0];
+    for (ArpPending& p : arp_pending_) {
+      if (p.deadline_ms != 0 && p.ip == target_ip) {
+        slot = &p;
+        break;
+      }
+      if (p.deadline_ms < slot->deadline_ms) slot = &p;
+    }
+    slot->ip = target_ip;
+    slot->deadline_ms = now + kArpWaitMs;
+  }
   uint8_t frame[64];
   size_t len = EmitArpRequest(info_.mac, cfg_.socket.local_ip, target_ip, frame, sizeof frame);
   return len != 0 && SendFrameNow(frame, len);
@@ -335,20 +364,30 @@ bool Engine::SendArpRequest(uint32_t target_ip) {
 
 void Engine::Run() {
   while (!stop_.load(std::memory_order_relaxed)) {
-    batch_now_ms_ = NowMs();
-    batch_ts_ = TsClock();
     bool published = false;
     {
+      // mu_ is taken at the first frame, not around the wait: JS calls must
+      // not block for a poll timeout. The batch clocks are stamped under it
+      // (CookieReply stamps them too, from the JS thread).
       std::unique_lock<std::mutex> g(mu_, std::defer_lock);
+      auto lock = [&] {
+        if (g.owns_lock()) return;
+        g.lock();
+        batch_now_ms_ = NowMs();
+        batch_ts_ = TsClock();
+      };
       size_t n = sock_.Receive(wake_fd_, 100, [&](const RxFrame& f) {
-        if (!g.owns_lock()) g.lock();
+        lock();
         HandleFrame(f);
       });
       if (!closing_.empty()) {
-        if (!g.owns_lock()) g.lock();
+        lock();
         ForgetClosedFlows();
       }
       if (n > 0) {
+        // n counts truncated frames too, which never reach the callback: the
+        // held frame's replay may be the first thing of this batch to need mu_.
+        lock();
         ReleaseHeldFrame();
         std::lock_guard<std::mutex> tg(tx_mu_);
         Bump(Counter::kTxErrors, sock_.TxFlush());
@@ -375,7 +414,11 @@ void Engine::HandleFrame(const RxFrame& f) {
   else if (f.csum == CsumStatus::kValid) Bump(Counter::kChecksumOffloaded);
   frame_ = &f;
   if (f.tstamp_ns != 0) last_frame_ns_ = f.tstamp_ns;
-  ParsedFrame p = ParseFrame(f.data, f.len, cfg_.socket.local_ip, f.csum);
+  if (f.vlan) {  // the kernel took the tag off; Linux would not deliver it to us
+    BumpDrop(Drop::kVlan);
+    return;
+  }
+  ParsedFrame p = ParseFrame(f.data, f.len, cfg_.socket.local_ip, f.csum, info_.mac);
   if (p.kind == ParsedFrame::kDropped) {
     BumpDrop(p.drop);
     return;
@@ -414,20 +457,30 @@ void Engine::ReleaseHeldFrame() {
   held_len_ = 0;
   const RxFrame held{held_frame_.data(), len, held_csum_, 0};
   frame_ = &held;
-  ParsedFrame h = ParseFrame(held_frame_.data(), len, cfg_.socket.local_ip, held_csum_);
+  ParsedFrame h = ParseFrame(held_frame_.data(), len, cfg_.socket.local_ip, held_csum_, info_.mac);
   if (h.kind == ParsedFrame::kTcp) HandleTcp(h.tcp);
 }
 
 void Engine::HandleArp(const ArpPacket& arp) {
   if (arp.op == 2) {
-    // Only replies are handed over, never requests: an ARP request flood must
-    // not reach JS. Replies to us follow requests JS sent (or are gratuitous).
-    PushArpRecord(arp);
+    // Only replies to requests JS made are handed over, once each: an
+    // on-link flood of replies (or requests) must not reach JS, fill the
+    // record ring or grow the neighbour cache.
+    const uint64_t now = ClockMs(CLOCK_MONOTONIC);
+    for (ArpPending& p : arp_pending_) {
+      if (p.deadline_ms != 0 && p.ip == arp.sender_ip && now <= p.deadline_ms) {
+        p.deadline_ms = 0;
+        PushArpRecord(arp);
+        return;
+      }
+    }
+    Bump(Counter::kArpRepliesUnsolicited);
     return;
   }
   if (arp.op != 1) return;
   Bump(Counter::kArpRequests);
   if (!cfg_.answer_arp) return;
+  std::lock_guard<std::mutex> tg(tx_mu_);
   uint8_t* slot = sock_.TxSlot();
   size_t len = EmitArpReply(arp, info_.mac, cfg_.socket.local_ip, slot, PacketSocket::kSlotBytes);
   if (len) {

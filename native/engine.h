@@ -56,6 +56,7 @@ enum class Counter : uint8_t {
   kHandoffReinjected, // frames given back to the kernel after a handoff
   kKernelFlowSegments,  // segments to a kernel-path port left to the kernel
   kFlowFilterActive,  // 1 while the eBPF filter keeps handed-off flows' frames out
+  kArpRepliesUnsolicited,  // ARP replies to us for no outstanding request: dropped
   kCount
 };
 
@@ -107,8 +108,11 @@ class Engine {
   // Answers a SYN that was handed to JS (a stateful listener) with a cookie
   // SYN-ACK after all: it was on its way while the SYN queue filled up.
   bool CookieReply(const TcpSegment& syn);
-  // Asks who has target_ip (host order); the reply comes back as an ARP record.
+  // Asks who has target_ip (host order); the reply comes back as an ARP
+  // record if it arrives within kArpWaitMs. Replies nobody asked for do not.
   bool SendArpRequest(uint32_t target_ip);
+  static constexpr uint64_t kArpWaitMs = 5000;
+  static constexpr size_t kArpPending = 64;
 
   void SetSecret(const CookieSecret& s);
   // ms >= 0 pins both the cookie clock and the timestamp clock; -1 = real.
@@ -123,6 +127,11 @@ class Engine {
   void SetFaults(uint32_t seed, uint16_t drop_pm, uint16_t dup_pm, uint16_t reorder_pm);
 
  private:
+  // An address JS asked to resolve, until a reply or the deadline.
+  struct ArpPending {
+    uint32_t ip = 0;
+    uint64_t deadline_ms = 0;  // CLOCK_MONOTONIC; 0 = free
+  };
   struct ListenerSlot {
     ListenMode mode = ListenMode::kNone;
     bool syn_queue_full = false;
@@ -171,7 +180,19 @@ class Engine {
   CookieJar cookies_;
   std::unique_ptr<DemuxTable> demux_;
   std::vector<ListenerSlot> listeners_;
-  std::mutex mu_;  // guards demux_, listeners_, cookies_ (held per RX batch)
+  // Locking rule (two mutexes, one order: mu_ before tx_mu_, never the reverse).
+  //  - mu_ guards the engine's state: demux_, listeners_, cookies_,
+  //    handoffs_, closing_, flow_filter_, reinjector_, frame_, last_frame_ns_,
+  //    batch_now_ms_/batch_ts_, arp_pending_ and the fault injector (fault_*,
+  //    held_*). The I/O thread takes it at
+  //    the first frame of a batch and holds it through the flush; JS-thread
+  //    entry points take it per call.
+  //  - tx_mu_ guards sock_'s transmit side: every TxSlot/TxCommit/TxFlush,
+  //    tx_sent() and the sendto of SendFrameNow, whichever thread and whether
+  //    or not mu_ is held. It is held only around the slot being filled.
+  //  - Stop() takes both after joining the I/O thread, then closes sock_.
+  // native/test/tsan_engine.cc (npm run build:tsan) checks it under TSan.
+  std::mutex mu_;
   std::mutex tx_mu_;
   std::thread thread_;
   std::atomic<bool> running_{false};
@@ -183,6 +204,7 @@ class Engine {
   std::atomic<uint64_t> handoff_failures_[static_cast<size_t>(HandoffError::kCount)] = {};
   std::atomic<uint64_t> js_frames_out_{0};
   std::unordered_map<uint32_t, HandoffFlow> handoffs_;  // guarded by mu_
+  ArpPending arp_pending_[kArpPending];                 // guarded by mu_
   Reinjector reinjector_;
   FlowFilter flow_filter_;  // guarded by mu_
   bool flow_filter_tried_ = false;

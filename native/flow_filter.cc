@@ -31,9 +31,12 @@ enum : uint8_t { R0 = 0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10 };
 
 }  // namespace
 
-FlowFilter::~FlowFilter() {
+FlowFilter::~FlowFilter() { Close(); }
+
+void FlowFilter::Close() {
   if (prog_fd_ >= 0) close(prog_fd_);
   if (map_fd_ >= 0) close(map_fd_);
+  prog_fd_ = map_fd_ = -1;
 }
 
 bool FlowFilter::Attach(int packet_fd, uint32_t local_ip, uint32_t max_flows, std::string* error) {

@@ -28,6 +28,8 @@ class FlowFilter {
   // its classic filter. False (with *error) if this kernel or process cannot.
   bool Attach(int packet_fd, uint32_t local_ip, uint32_t max_flows, std::string* error);
   bool active() const { return prog_fd_ >= 0; }
+  // Closes the program and the map (the socket it was attached to is gone).
+  void Close();
   // A handed-off flow: its frames stop coming (SYNs excepted).
   void Add(const FlowKey& key);
   void Remove(const FlowKey& key);

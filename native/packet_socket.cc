@@ -60,12 +60,21 @@ bool EnterNetns(const std::string& name, std::string* error) {
 
 }  // namespace
 
-PacketSocket::~PacketSocket() {
+PacketSocket::~PacketSocket() { Close(); }
+
+void PacketSocket::Close() {
   if (ring_) munmap(ring_, ring_len_);
+  ring_ = nullptr;
+  ring_len_ = 0;
+  ring_block_ = 0;
+  frame_next_ = 0;
   if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+  tx_count_ = 0;
 }
 
 bool PacketSocket::Open(const SocketConfig& cfg, std::string* error) {
+  Close();  // a second Open must not leak the first socket and ring
   cfg_ = cfg;
   if (!EnterNetns(cfg.netns, error)) return false;
 
@@ -240,6 +249,15 @@ bool PacketSocket::WaitReadable(int wake_fd, int timeout_ms) {
 }
 
 namespace {
+// A tag the kernel stripped (TP_STATUS_VLAN_VALID), or one still in the
+// frame (a second tag): the BPF filter passes both cut short, for counting.
+bool Tagged(uint32_t status, const uint8_t* frame, size_t len) {
+  if (status & TP_STATUS_VLAN_VALID) return true;
+  if (len < 14) return false;
+  const unsigned type = static_cast<unsigned>(frame[12]) << 8 | frame[13];
+  return type == 0x8100 || type == 0x88A8;
+}
+
 CsumStatus FromTpStatus(uint32_t status) {
   if (status & TP_STATUS_CSUMNOTREADY) return CsumStatus::kPartial;
   if (status & TP_STATUS_CSUM_VALID) return CsumStatus::kValid;
@@ -265,7 +283,9 @@ size_t PacketSocket::ReceiveRingBlock(void (*cb)(void*, const RxFrame&), void* c
     if (base + sizeof(tpacket3_hdr) > block_end ||
         base + pkt->tp_mac + pkt->tp_snaplen > block_end)
       break;
-    if (pkt->tp_snaplen < pkt->tp_len) truncated_++;
+    if (Tagged(pkt->tp_status, base + pkt->tp_mac, pkt->tp_snaplen))
+      cb(ctx, RxFrame{base + pkt->tp_mac, pkt->tp_snaplen, CsumStatus::kUnknown, 0, true});
+    else if (pkt->tp_snaplen < pkt->tp_len) truncated_++;
     else
       cb(ctx, RxFrame{base + pkt->tp_mac, pkt->tp_snaplen, FromTpStatus(pkt->tp_status),
                       static_cast<uint64_t>(pkt->tp_sec) * 1000000000u + pkt->tp_nsec});
@@ -301,7 +321,9 @@ size_t PacketSocket::ReceiveFrames(void (*cb)(void*, const RxFrame&), void* ctx)
     if ((status & TP_STATUS_USER) == 0) break;
     // The kernel wrote the offsets, but a bad one must not walk us off the slot.
     if (static_cast<size_t>(hdr->tp_mac) + hdr->tp_snaplen <= frame_size_) {
-      if (hdr->tp_snaplen < hdr->tp_len) {
+      if (Tagged(status, base + hdr->tp_mac, hdr->tp_snaplen)) {
+        cb(ctx, RxFrame{base + hdr->tp_mac, hdr->tp_snaplen, CsumStatus::kUnknown, 0, true});
+      } else if (hdr->tp_snaplen < hdr->tp_len) {
         truncated_++;
       } else {
         cb(ctx, RxFrame{base + hdr->tp_mac, hdr->tp_snaplen, FromTpStatus(status),
@@ -325,18 +347,16 @@ size_t PacketSocket::ReceiveMmsg(void (*cb)(void*, const RxFrame&), void* ctx) {
   if (n <= 0) return 0;
   for (int i = 0; i < n; i++) {
     msghdr& h = rx_msgs_[i].msg_hdr;
-    if (h.msg_flags & MSG_TRUNC) {
-      truncated_++;
-      continue;
-    }
     CsumStatus csum = CsumStatus::kUnknown;
     uint64_t tstamp_ns = 0;
+    bool vlan = false;
     for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
       if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA &&
           c->cmsg_len >= CMSG_LEN(sizeof(tpacket_auxdata))) {
         tpacket_auxdata aux;
         memcpy(&aux, CMSG_DATA(c), sizeof aux);
         csum = FromTpStatus(aux.tp_status);
+        vlan = Tagged(aux.tp_status, nullptr, 0);
       } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
                  c->cmsg_len >= CMSG_LEN(sizeof(timespec))) {
         timespec ts;
@@ -344,8 +364,13 @@ size_t PacketSocket::ReceiveMmsg(void (*cb)(void*, const RxFrame&), void* ctx) {
         tstamp_ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
       }
     }
+    vlan = vlan || Tagged(0, static_cast<const uint8_t*>(rx_iov_[i].iov_base), rx_msgs_[i].msg_len);
+    if (!vlan && (h.msg_flags & MSG_TRUNC)) {
+      truncated_++;
+      continue;
+    }
     cb(ctx, RxFrame{static_cast<const uint8_t*>(rx_iov_[i].iov_base),
-                    rx_msgs_[i].msg_len, csum, tstamp_ns});
+                    rx_msgs_[i].msg_len, csum, tstamp_ns, vlan});
   }
   return static_cast<size_t>(n);
 }

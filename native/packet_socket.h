@@ -50,6 +50,9 @@ struct RxFrame {
   // When the kernel queued the frame (CLOCK_REALTIME ns; 0 if unknown). The
   // kernel data path compares it with a handoff's time.
   uint64_t tstamp_ns;
+  // The frame carried an 802.1Q/802.1ad tag that the kernel stripped (only
+  // its first bytes are kept: the BPF filter cuts tagged frames short).
+  bool vlan = false;
 };
 
 class PacketSocket {
@@ -65,6 +68,9 @@ class PacketSocket {
   // Enters cfg.netns on the CALLING thread (it stays there), then opens and
   // binds the socket. On failure returns false with a message for the user.
   bool Open(const SocketConfig& cfg, std::string* error);
+  // Unmaps the ring and closes the socket (its filter goes with it). Open()
+  // may be called again afterwards. Not while another thread uses it.
+  void Close();
   const InterfaceInfo& info() const { return info_; }
   int fd() const { return fd_; }
 

@@ -88,9 +88,20 @@ static_assert(offsetof(RecordHeader, fd) == 84, "RecordField in src/engine/recor
 
 class RecordRing {
  public:
+  // The ring starts empty: both indices are set to 0 here, before the I/O
+  // thread exists. From then on the producer's index lives in write_ (native
+  // memory) and is only ever stored to the header, never read back: JS can
+  // write the header, and must not be able to steer where records land.
   void Attach(uint8_t* mem, size_t len) {
     base_ = mem;
     capacity_ = 0;
+    write_ = 0;
+    pending_ = 0;
+    if (mem != nullptr && len >= kRingDataOff) {
+      Word(kRingWriteOff).store(0, std::memory_order_relaxed);
+      Word(kRingReadOff).store(0, std::memory_order_relaxed);
+      Word(kRingNotifyOff).store(0, std::memory_order_relaxed);
+    }
     if (len <= kRingDataOff) return;
     size_t cap = 1;
     while (cap * 2 <= len - kRingDataOff) cap *= 2;
@@ -103,8 +114,7 @@ class RecordRing {
   uint8_t* Reserve(size_t payload_len, size_t* record_len) {
     size_t len = (sizeof(RecordHeader) + payload_len + 7) & ~size_t{7};
     if (capacity_ == 0 || len > 0xFFF8 || len > capacity_ / 4) return nullptr;
-    uint32_t w = Word(kRingWriteOff).load(std::memory_order_relaxed) +
-                 static_cast<uint32_t>(pending_);
+    uint32_t w = write_ + static_cast<uint32_t>(pending_);
     uint32_t r = Word(kRingReadOff).load(std::memory_order_acquire);
     size_t used = static_cast<uint32_t>(w - r);
     size_t off = w & (capacity_ - 1);
@@ -128,8 +138,8 @@ class RecordRing {
   // Makes everything reserved so far visible to JS.
   bool Publish() {
     if (pending_ == 0) return false;
-    uint32_t w = Word(kRingWriteOff).load(std::memory_order_relaxed);
-    Word(kRingWriteOff).store(w + static_cast<uint32_t>(pending_), std::memory_order_seq_cst);
+    write_ += static_cast<uint32_t>(pending_);
+    Word(kRingWriteOff).store(write_, std::memory_order_seq_cst);
     pending_ = 0;
     return true;
   }
@@ -148,6 +158,7 @@ class RecordRing {
   uint8_t* base_ = nullptr;
   size_t capacity_ = 0;
   size_t pending_ = 0;
+  uint32_t write_ = 0;  // bytes ever published (mod 2^32)
 };
 
 }  // namespace synwall

@@ -88,4 +88,20 @@ uint64_t SipHash24Words(uint64_t k0, uint64_t k1, const uint64_t* words,
   return Finish(s, static_cast<uint64_t>((n * 8) & 0xFF) << 56);
 }
 
+uint64_t SipHash13Word(uint64_t k0, uint64_t k1, uint64_t word) {
+  // One message word, then the length block (8 << 56), one round each; three
+  // finalization rounds.
+  SipState s = Init(k0, k1);
+  s.v3 ^= word;
+  s.Round();
+  s.v0 ^= word;
+  const uint64_t last = uint64_t{8} << 56;
+  s.v3 ^= last;
+  s.Round();
+  s.v0 ^= last;
+  s.v2 ^= 0xFF;
+  for (int i = 0; i < 3; i++) s.Round();
+  return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+}
+
 }  // namespace synwall

@@ -91,6 +91,14 @@ bool ApplyOption(uint8_t kind, const uint8_t* p, uint8_t olen,
 
 // ---- IPv4 / TCP ------------------------------------------------------------
 
+constexpr uint16_t kEtherTypeVlan = 0x8100;
+constexpr uint16_t kEtherTypeQinQ = 0x88A8;
+
+// Not a group address (broadcast included) and not all zeros.
+bool ValidSourceMac(const uint8_t* m) {
+  return (m[0] & 1) == 0 && (m[0] | m[1] | m[2] | m[3] | m[4] | m[5]) != 0;
+}
+
 bool BadSourceAddress(uint32_t saddr, uint32_t local_ip) {
   // Nobody legitimately sends from these, and answering them would aim our
   // SYN-ACKs at a broadcast or multicast group (amplification) or at ourselves.
@@ -294,18 +302,29 @@ bool ParseTcpOptions(const uint8_t* opts, size_t len, TcpWireOptions* out) {
 }
 
 ParsedFrame ParseFrame(const uint8_t* frame, size_t len, uint32_t local_ip,
-                       CsumStatus csum) {
+                       CsumStatus csum, const uint8_t* our_mac) {
   if (frame == nullptr || len < kEthHeaderLen) return Dropped(Drop::kFrameShort);
   const uint16_t type = Load16(frame + 12);
+  if (type == kEtherTypeVlan || type == kEtherTypeQinQ) return Dropped(Drop::kVlan);
   const uint8_t* l3 = frame + kEthHeaderLen;
   const size_t l3_len = len - kEthHeaderLen;
+  // Linux answers no frame from a group or zero source MAC (answers would go
+  // to a group), and hands TCP only frames to its own MAC (PACKET_HOST).
+  const bool dst_group = (frame[0] & 1) != 0;
+  if (our_mac != nullptr) {
+    if (!ValidSourceMac(frame + 6)) return Dropped(Drop::kL2BadSource);
+    if (!dst_group && std::memcmp(frame, our_mac, 6) != 0) return Dropped(Drop::kL2OtherHost);
+  }
   ParsedFrame f;
   if (type == kEtherTypeArp) {
     f.drop = ParseArp(l3, l3_len, local_ip, &f.arp);
+    if (f.drop == Drop::kNone && our_mac != nullptr && !ValidSourceMac(f.arp.sender_mac))
+      f.drop = Drop::kL2BadSource;
     f.kind = f.drop == Drop::kNone ? ParsedFrame::kArp : ParsedFrame::kDropped;
     return f;
   }
   if (type != kEtherTypeIpv4) return Dropped(Drop::kEtherType);
+  if (our_mac != nullptr && dst_group) return Dropped(Drop::kL2MulticastDst);
   std::memcpy(f.tcp.dst_mac, frame, 6);
   std::memcpy(f.tcp.src_mac, frame + 6, 6);
   f.drop = ParseIpv4(l3, l3_len, local_ip, csum, &f.tcp);
@@ -374,7 +393,8 @@ const char* DropName(Drop d) {
       "ip_short",      "ip_version",      "ip_header_len", "ip_total_len",
       "ip_checksum",   "ip_fragment",     "ip_not_tcp",   "ip_bad_address",
       "tcp_short",     "tcp_data_offset", "tcp_checksum", "tcp_options",
-      "tcp_flags",     "tcp_bad_port",    "not_for_us",
+      "tcp_flags",     "tcp_bad_port",    "not_for_us",   "l2_other_host",
+      "l2_multicast_dst", "l2_bad_source", "vlan",
   };
   static_assert(sizeof(kNames) / sizeof(kNames[0]) ==
                     static_cast<size_t>(Drop::kCount),

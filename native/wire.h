@@ -44,6 +44,11 @@ enum class Drop : uint8_t {
   kTcpFlags,          // impossible flag sets (SYN+FIN, SYN+RST, none at all)
   kTcpBadPort,        // source or destination port 0
   kNotForUs,          // IPv4 to another address, or ARP not asking for ours
+  // Link layer, as Linux's eth_type_trans/ip_rcv/tcp_v4_rcv/arp_rcv judge it:
+  kL2OtherHost,       // unicast to another MAC (PACKET_OTHERHOST)
+  kL2MulticastDst,    // TCP to a broadcast/multicast MAC (tcp_v4_rcv wants PACKET_HOST)
+  kL2BadSource,       // source (or ARP sender) MAC broadcast, multicast or zero
+  kVlan,              // 802.1Q/802.1ad tagged (in the frame, or stripped by the NIC)
   kCount
 };
 
@@ -116,8 +121,13 @@ enum class CsumStatus : uint8_t { kUnknown, kPartial, kValid };
 // tell them apart; never answer a reply. Every other ARP is kNotForUs.
 // A source address of 0.0.0.0, 255.255.255.255, 224.0.0.0/4 or local_ip
 // itself (a spoofed "land" segment) gives kIpBadAddress.
+//
+// our_mac (optional) turns on the link-layer checks: a TCP frame must be
+// addressed to our_mac, an ARP frame to our_mac or a group address (requests
+// are broadcast), and no source MAC may be a group or zero address. A tagged
+// frame (ethertype 0x8100/0x88A8) is always kVlan.
 ParsedFrame ParseFrame(const uint8_t* frame, size_t len, uint32_t local_ip,
-                       CsumStatus csum);
+                       CsumStatus csum, const uint8_t* our_mac = nullptr);
 
 // Parses TCP options from `opts` (length `len`). Returns false on malformed
 // options (truncated, length < 2, overrunning, wrong length for MSS(4),

@@ -81,7 +81,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if ((ctl & 0x04) && len >= 34) local_ip = Load32(frame.get() + 30);  // IPv4 daddr
   if ((ctl & 0x08) && len >= 42) local_ip = Load32(frame.get() + 38);  // ARP target
 
-  const ParsedFrame f = ParseFrame(frame.get(), len, local_ip, csum);
+  // 0x10: link-layer checks on, our MAC taken from the frame's destination
+  // (so that unicast frames pass them too).
+  uint8_t our_mac[6] = {0x02, 0, 0, 0, 0, 1};
+  if ((ctl & 0x20) && len >= 6) std::memcpy(our_mac, frame.get(), 6);
+  const ParsedFrame f = ParseFrame(frame.get(), len, local_ip, csum, (ctl & 0x10) ? our_mac : nullptr);
+  if ((ctl & 0x10) && f.kind == ParsedFrame::kTcp) {
+    Check(std::memcmp(frame.get(), our_mac, 6) == 0 && (frame[6] & 1) == 0);
+  }
   Check((f.kind == ParsedFrame::kDropped) == (f.drop != Drop::kNone));
   Check(static_cast<size_t>(f.drop) < static_cast<size_t>(Drop::kCount));
   if (f.kind == ParsedFrame::kTcp) {

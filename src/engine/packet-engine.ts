@@ -108,6 +108,8 @@ export interface EngineCounters {
   kernelFlowSegments: number;
   /** 1 while an eBPF filter keeps frames of handed-off connections out of the ring (needs CAP_BPF), else 0. */
   flowFilterActive: number;
+  /** ARP replies to us for no request of ours (or too late): dropped in native. */
+  arpRepliesUnsolicited: number;
   /** Frames dropped by reason (malformed, not for us, ...). */
   drops: Record<string, number>;
   /** Failed handoffs by the step that failed (permission, connect, ...). */

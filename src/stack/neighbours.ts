@@ -1,7 +1,10 @@
 // Next-hop MAC addresses for active opens. Replies to the peer's own frames
 // go back to the MAC they came from and need none of this; only connect()
 // must find a MAC first. A request is retried a few times, then the open
-// fails with EHOSTUNREACH, as the kernel's does.
+// fails with EHOSTUNREACH, as the kernel's does. Only addresses asked for
+// are learned (native drops other replies too), the cache holds at most
+// maxEntries and forgets an entry ttlMs after it was learned: an ARP flood
+// on the link can neither fill the heap nor plant entries.
 import type { ArpReply } from '../engine/packet-engine.js';
 import { numberToIpv4 } from '../engine/ipv4.js';
 
@@ -18,6 +21,8 @@ export interface NeighbourOptions {
   intervalMs?: number;
   /** How long a learned MAC is trusted, ms (default 60000). */
   ttlMs?: number;
+  /** Most MACs kept; the oldest goes first (default 1024). */
+  maxEntries?: number;
   now?: () => number;
 }
 
@@ -34,6 +39,7 @@ export class NeighbourCache {
   private readonly attempts: number;
   private readonly intervalMs: number;
   private readonly ttlMs: number;
+  private readonly maxEntries: number;
   private readonly now: () => number;
   private readonly onArp = (r: ArpReply): void => this.learn(r.address, r.mac);
 
@@ -44,6 +50,7 @@ export class NeighbourCache {
     this.attempts = options.attempts ?? 3;
     this.intervalMs = options.intervalMs ?? 1000;
     this.ttlMs = options.ttlMs ?? 60_000;
+    this.maxEntries = Math.max(1, options.maxEntries ?? 1024);
     this.now = options.now ?? Date.now;
     engine.on('arp', this.onArp);
   }
@@ -52,6 +59,7 @@ export class NeighbourCache {
   resolve(address: number): Promise<Buffer> {
     const hit = this.cache.get(address);
     if (hit && hit.until > this.now()) return Promise.resolve(hit.mac);
+    if (hit) this.cache.delete(address);
     return new Promise((resolve, reject) => {
       const waiting = this.pending.get(address);
       const p: Pending = { resolve, reject, timer: undefined as unknown as NodeJS.Timeout, left: this.attempts };
@@ -66,9 +74,24 @@ export class NeighbourCache {
     });
   }
 
+  /** MACs held now (expired ones may linger until the next learn). */
+  get size(): number {
+    return this.cache.size;
+  }
+
   learn(address: number, mac: Buffer): void {
-    this.cache.set(address, { mac: Buffer.from(mac), until: this.now() + this.ttlMs });
     const waiting = this.pending.get(address);
+    // A reply nobody asked for teaches nothing (a refresh of a known entry does).
+    if (!waiting && !this.cache.has(address)) return;
+    const now = this.now();
+    // Insertion order is learn order and the TTL is fixed: expired entries
+    // are at the front, and the front is the oldest when the cache is full.
+    this.cache.delete(address);
+    for (const [a, e] of this.cache) {
+      if (e.until > now && this.cache.size < this.maxEntries) break;
+      this.cache.delete(a);
+    }
+    this.cache.set(address, { mac: Buffer.from(mac), until: now + this.ttlMs });
     if (!waiting) return;
     this.pending.delete(address);
     clearTimeout(waiting[0].timer);

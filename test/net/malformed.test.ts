@@ -1,5 +1,8 @@
 // A corpus of malformed frames crafted with scapy: each must raise exactly its
 // drop counter, nothing may crash, and a normal handshake works right after.
+// Frames Linux would not take at the link layer (another host's MAC, TCP to a
+// broadcast MAC, a group source MAC, a VLAN tag) are among them; the handshake
+// after them needs the peer's broadcast ARP request answered.
 import { describe, expect, it } from './harness.js';
 import { runPy, waitFor } from './helpers.js';
 

@@ -1,6 +1,7 @@
 // The other two builds of the same native sources (CMakeLists.txt): libFuzzer
 // targets run for a bounded time, and the ASan+UBSan addon runs the native
-// unit tests and the real-path handshake and malformed-frame tests.
+// unit tests and the real-path handshake and malformed-frame tests, and the
+// ThreadSanitizer program drives the engine from two threads.
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -50,7 +51,8 @@ describe('native builds', () => {
       [
         path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run',
         'test/unit/wire.test.ts', 'test/unit/checksum.test.ts', 'test/unit/cookie.test.ts',
-        'test/net/handshake.test.ts', 'test/net/malformed.test.ts',
+        'test/unit/native-hardening.test.ts',
+        'test/net/handshake.test.ts', 'test/net/malformed.test.ts', 'test/net/native-hardening.test.ts',
         '--reporter=json', `--outputFile.json=${report}`,
       ],
       {
@@ -67,4 +69,19 @@ describe('native builds', () => {
     expect(r.out).not.toMatch(/ERROR: AddressSanitizer|runtime error:/);
     expect(r.code, r.out.slice(-4000)).toBe(0);
   }, 900_000);
+
+  it('the ThreadSanitizer stress (native/test/tsan_engine.cc) drives the engine from two threads without a race', async () => {
+    // Node is not built with TSan; the engine's two threads need no JS, so a
+    // small program takes the JS thread's part (see CMakeLists.txt).
+    const b = await run('npm', ['run', 'build:tsan']);
+    expect(b.code, b.out.slice(-3000)).toBe(0);
+    expect(b.out).not.toMatch(/warning:/);
+    const r = await run(path.join(root, 'build-tsan', 'Release', 'tsan_engine'), ['3'], {
+      TSAN_OPTIONS: 'halt_on_error=1:second_deadlock_stack=1',
+    }, 120_000);
+    console.log(r.out.trim());
+    expect(r.out).not.toMatch(/WARNING: ThreadSanitizer/);
+    expect(r.code, r.out.slice(-4000)).toBe(0);
+    expect(r.out).toMatch(/^OK$/m);
+  }, 300_000);
 });

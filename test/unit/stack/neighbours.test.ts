@@ -62,3 +62,38 @@ describe('NeighbourCache', () => {
     }
   });
 });
+
+describe('NeighbourCache bounds (issue 8, defect 4)', () => {
+  it('learns nothing from replies nobody asked for', () => {
+    const f = fakeEngine();
+    const cache = new NeighbourCache(f.engine);
+    for (let i = 0; i < 10_000; i++) f.reply(0xc6120000 + i, '02:00:00:00:00:09');
+    expect(cache.size).toBe(0);
+    cache.close();
+  });
+
+  it('holds at most maxEntries, the oldest going first, and forgets entries after the TTL', async () => {
+    let now = 0;
+    const f = fakeEngine();
+    const cache = new NeighbourCache(f.engine, { maxEntries: 100, ttlMs: 5000, now: () => now });
+    for (let i = 0; i < 1000; i++) {
+      const p = cache.resolve(i);
+      f.reply(i, '02:00:00:00:00:07');
+      await p;
+    }
+    expect(cache.size).toBe(100);
+    // The newest are kept: 999 from the cache, 0 asked again.
+    await cache.resolve(999);
+    expect(f.requests).toHaveLength(1000);
+    void cache.resolve(0);
+    expect(f.requests).toHaveLength(1001);
+    f.reply(0, '02:00:00:00:00:07');
+    // Past the TTL everything older goes at the next learn.
+    now = 10_000;
+    const p = cache.resolve(5000);
+    f.reply(5000, '02:00:00:00:00:07');
+    await p;
+    expect(cache.size).toBe(1);
+    cache.close();
+  });
+});
