@@ -282,6 +282,7 @@ const char* Engine::CounterName(Counter c) {
       "handoffFailures", "handoffReinjected", "kernelFlowSegments",
       "flowFilterActive",
       "arpRepliesUnsolicited",
+      "linkDown",        "linkUp",
   };
   static_assert(sizeof kNames / sizeof kNames[0] == static_cast<size_t>(Counter::kCount),
                 "one name per counter");
@@ -403,6 +404,9 @@ void Engine::Run() {
       stats_read_ms_ = mono;
       counters_[static_cast<size_t>(Counter::kKernelRingDrops)].store(sock_.KernelDrops());
       counters_[static_cast<size_t>(Counter::kFramesTruncated)].store(sock_.truncated());
+      sock_.PollLinkUp();
+      counters_[static_cast<size_t>(Counter::kLinkDown)].store(sock_.link_downs());
+      counters_[static_cast<size_t>(Counter::kLinkUp)].store(sock_.link_ups());
     }
   }
 }

@@ -57,6 +57,8 @@ enum class Counter : uint8_t {
   kKernelFlowSegments,  // segments to a kernel-path port left to the kernel
   kFlowFilterActive,  // 1 while the eBPF filter keeps handed-off flows' frames out
   kArpRepliesUnsolicited,  // ARP replies to us for no outstanding request: dropped
+  kLinkDown,          // the interface went down (ENETDOWN on the socket)
+  kLinkUp,            // ... and came back up (running) afterwards
   kCount
 };
 
