@@ -114,6 +114,8 @@ export interface EngineCounters {
   linkDown: number;
   /** Times it came back up (up and running) after a linkDown. */
   linkUp: number;
+  /** SYNs not answered with a cookie because their MSS is below the cookie MSS table's floor (216): a cookie would send more than the peer allows. */
+  syncookiesRefusedSmallMss: number;
   /** Frames dropped by reason (malformed, not for us, ...). */
   drops: Record<string, number>;
   /** Failed handoffs by the step that failed (permission, connect, ...). */
