@@ -500,7 +500,7 @@ CookieTuple ReadTuple(Reader& r) {
 
 // cookieEncode({secret, periodMs, saddr, daddr, sport, dport, clientIsn,
 //   clientMss, hasWscale, wscale, sackPermitted, hasTs, ecn, nowMs,
-//   tsClockMs}) -> {isn, tsVal}
+//   tsClockMs}) -> {isn, tsVal} | null (refused: 0 < clientMss < 216)
 Napi::Value CookieEncodeJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Reader r(env, info.Length() > 0 ? info[0] : env.Undefined());
@@ -519,6 +519,7 @@ Napi::Value CookieEncodeJs(const Napi::CallbackInfo& info) {
   const uint32_t clock = r.U32("tsClockMs", 0);
   if (!r.ok()) return env.Undefined();
   const CookieOut out = jar.Encode(t, isn, mss, o, now, clock);
+  if (!out.ok) return env.Null();  // refused: an MSS below the table's floor
   Napi::Object res = Napi::Object::New(env);
   res.Set("isn", out.isn);
   res.Set("tsVal", out.ts_val);

@@ -9,7 +9,12 @@
 //              table: the common Ethernet, PPPoE, tunnel and IPv6-in-IPv4
 //              MTUs). The largest entry <= the client's MSS is encoded: we may
 //              send a little less than allowed, never more. A SYN without MSS
-//              means 536 (RFC 9293 3.7.1); below 216 encodes index 0.
+//              means 536 (RFC 9293 3.7.1). Below 216 there is no entry that is
+//              not more than allowed, so no cookie is made (Encode's ok is
+//              false; the engine drops and counts the SYN). Carrying such an
+//              MSS exactly would cost MAC bits (in TSval's low 8 or the ISN)
+//              and so weaken the forgery rate stated below, for clients that
+//              do not exist outside tests and attacks.
 //   WS         0 = no window scale option, 1..15 = shift 0..14. Exact, unlike
 //              FreeBSD's 3-bit table {none,0,1,2,4,6,7,8}: a rounded-down shift
 //              makes us under-read every window the client advertises, and
@@ -209,6 +214,8 @@ uint64_t CookieJar::Mac(const CookieTuple& t, uint32_t client_isn,
 CookieOut CookieJar::Encode(const CookieTuple& t, uint32_t client_isn,
                             uint16_t client_mss, const CookieOptions& opts,
                             uint64_t now_ms, uint32_t ts_clock_ms) const {
+  CookieOut out;
+  if (client_mss != 0 && !CookieMssEncodable(true, client_mss)) return out;
   const uint64_t period = PeriodAt(now_ms);
   const uint32_t mss_idx =
       CookieMssIndex(client_mss != 0 ? client_mss : kDefaultMss);
@@ -221,7 +228,7 @@ CookieOut CookieJar::Encode(const CookieTuple& t, uint32_t client_isn,
                                opts.sack_permitted, ws, mss_idx);
   const uint64_t h = Mac(t, client_isn, period, low, opts.has_ts, ecn);
 
-  CookieOut out;
+  out.ok = true;
   out.isn = (static_cast<uint32_t>(h) & kMacMask) << kLowBits | low;
   if (opts.has_ts) {
     const uint32_t low8 = static_cast<uint32_t>(ecn) << 7 |

@@ -38,6 +38,7 @@ struct CookieConfig {
 // Result of encoding: the ISN for our SYN-ACK and, when the SYN had
 // timestamps, the TSval to send (its low bits carry ECN + extra MAC bits).
 struct CookieOut {
+  bool ok = false;  // false: refused (MSS below the table's floor), no cookie
   uint32_t isn = 0;
   uint32_t ts_val = 0;
 };
@@ -63,7 +64,9 @@ class CookieJar {
   uint64_t PeriodAt(uint64_t now_ms) const { return now_ms / cfg_.period_ms; }
 
   // `client_mss` is what the SYN offered (0 if absent -> 536); the largest
-  // table MSS not above it is encoded. `ts_clock_ms` is our timestamp clock.
+  // table MSS not above it is encoded. Below the table's floor nothing is
+  // (out.ok false): see CookieMssEncodable. `ts_clock_ms` is our timestamp
+  // clock.
   CookieOut Encode(const CookieTuple& t, uint32_t client_isn,
                    uint16_t client_mss, const CookieOptions& opts,
                    uint64_t now_ms, uint32_t ts_clock_ms) const;
@@ -107,6 +110,15 @@ class CookieJar {
 
 // Index into the MSS table of the largest entry <= mss (0 if mss is below all).
 uint8_t CookieMssIndex(uint16_t mss);
+// The smallest MSS a cookie can carry (the table's first entry).
+constexpr uint16_t kCookieMinMss = 216;
+// Whether a SYN's MSS can be carried by a cookie without our segments ever
+// exceeding it (RFC 9293 3.7.1, RFC 6691): no MSS option (536 is assumed) or
+// one at least the table's floor. A SYN with a smaller MSS is refused rather
+// than answered with a cookie that decodes to 216.
+inline bool CookieMssEncodable(bool has_mss, uint16_t mss) {
+  return !has_mss || mss >= kCookieMinMss;
+}
 uint16_t CookieMssValue(uint8_t index);
 constexpr int kCookieMssTableSize = 8;
 

@@ -282,6 +282,7 @@ const char* Engine::CounterName(Counter c) {
       "handoffFailures", "handoffReinjected", "kernelFlowSegments",
       "flowFilterActive",
       "arpRepliesUnsolicited",
+      "linkDown",        "linkUp",           "syncookiesRefusedSmallMss",
   };
   static_assert(sizeof kNames / sizeof kNames[0] == static_cast<size_t>(Counter::kCount),
                 "one name per counter");
@@ -329,7 +330,9 @@ bool Engine::CookieReply(const TcpSegment& syn) {
     std::lock_guard<std::mutex> g(mu_);
     batch_now_ms_ = NowMs();
     batch_ts_ = TsClock();
-    SendCookieSynAck(syn, listeners_[syn.dport]);
+    // Refused (MSS too small): false, so JS drops it rather than count it
+    // as answered.
+    if (!SendCookieSynAck(syn, listeners_[syn.dport])) return false;
   }
   // The I/O thread flushes only after its next receive batch; this answer
   // should not wait for one.
@@ -403,6 +406,9 @@ void Engine::Run() {
       stats_read_ms_ = mono;
       counters_[static_cast<size_t>(Counter::kKernelRingDrops)].store(sock_.KernelDrops());
       counters_[static_cast<size_t>(Counter::kFramesTruncated)].store(sock_.truncated());
+      sock_.PollLinkUp();
+      counters_[static_cast<size_t>(Counter::kLinkDown)].store(sock_.link_downs());
+      counters_[static_cast<size_t>(Counter::kLinkUp)].store(sock_.link_ups());
     }
   }
 }
@@ -629,7 +635,13 @@ void Engine::HandleListen(const TcpSegment& s, ListenerSlot& l) {
   if (PushRecord(kRecordSyn, 0, s, nullptr)) Bump(Counter::kSynsToJs);
 }
 
-void Engine::SendCookieSynAck(const TcpSegment& s, ListenerSlot& l) {
+bool Engine::SendCookieSynAck(const TcpSegment& s, ListenerSlot& l) {
+  // A cookie cannot carry an MSS below 216: we would send bigger segments
+  // than the peer accepts. Such a SYN gets no answer (it is counted).
+  if (!CookieMssEncodable(s.opt.has_mss, s.opt.mss)) {
+    Bump(Counter::kSyncookiesRefusedSmallMss);
+    return false;
+  }
   CookieOptions want;
   want.has_wscale = s.opt.has_wscale;
   want.wscale = s.opt.wscale > 14 ? 14 : s.opt.wscale;  // RFC 7323 2.3
@@ -663,6 +675,7 @@ void Engine::SendCookieSynAck(const TcpSegment& s, ListenerSlot& l) {
   e.opt.ts_ecr = s.opt.ts_val;
   Emit(e);
   Bump(Counter::kSyncookiesSent);
+  return true;
 }
 
 void Engine::SendReset(const TcpSegment& s) {

@@ -57,6 +57,9 @@ enum class Counter : uint8_t {
   kKernelFlowSegments,  // segments to a kernel-path port left to the kernel
   kFlowFilterActive,  // 1 while the eBPF filter keeps handed-off flows' frames out
   kArpRepliesUnsolicited,  // ARP replies to us for no outstanding request: dropped
+  kLinkDown,          // the interface went down (ENETDOWN on the socket)
+  kLinkUp,            // ... and came back up (running) afterwards
+  kSyncookiesRefusedSmallMss,  // SYN with MSS below the cookie table's floor: not answered
   kCount
 };
 
@@ -151,7 +154,8 @@ class Engine {
   void HandleArp(const ArpPacket& arp);
   void HandleTcp(const TcpSegment& s);
   void HandleListen(const TcpSegment& s, ListenerSlot& l);
-  void SendCookieSynAck(const TcpSegment& s, ListenerSlot& l);
+  // False if the SYN was refused (an MSS a cookie cannot carry; counted).
+  bool SendCookieSynAck(const TcpSegment& s, ListenerSlot& l);
   void SendReset(const TcpSegment& s);
   void CompleteHandoff(uint32_t id, HandoffFlow& flow, const TcpSegment& s, bool from_cookie);
   void Reinject(const TcpSegment& s);

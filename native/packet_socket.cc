@@ -68,6 +68,7 @@ void PacketSocket::Close() {
   ring_len_ = 0;
   ring_block_ = 0;
   frame_next_ = 0;
+  link_down_ = false;  // a new socket starts with no error pending
   if (fd_ >= 0) close(fd_);
   fd_ = -1;
   tx_count_ = 0;
@@ -245,7 +246,50 @@ bool PacketSocket::SetupRecvmmsg() {
 bool PacketSocket::WaitReadable(int wake_fd, int timeout_ms) {
   pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd, POLLIN, 0}};
   int n = poll(fds, wake_fd >= 0 ? 2 : 1, timeout_ms);
-  return n > 0 && (fds[0].revents & (POLLIN | POLLERR)) != 0;
+  if (n > 0 && (fds[0].revents & POLLERR) != 0) TakeSocketError();
+  return n > 0 && (fds[0].revents & POLLIN) != 0;
+}
+
+// poll() reports POLLERR for as long as sk_err is set (or the error queue is
+// not empty). recvmmsg would consume the error, but the ring paths never make
+// a receive call, so without this the I/O thread spun on an instant POLLERR
+// forever after `ip link set down`. SO_ERROR reads and clears sk_err; the
+// socket stays bound to its ifindex and the kernel hooks it in again on
+// NETDEV_UP, so the ring fills again by itself once the link is back.
+void PacketSocket::TakeSocketError() {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err != 0) {
+    NoteSocketError(err);
+    return;
+  }
+  // No pending error: then it is the error queue (we enable no TX
+  // timestamps, so this is not expected); drain it so POLLERR cannot persist.
+  uint8_t scratch[64];
+  for (int i = 0; i < 64; i++) {
+    if (recv(fd_, scratch, sizeof scratch, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) break;
+  }
+}
+
+void PacketSocket::NoteSocketError(int err) {
+  if (err == ENETDOWN && !link_down_) {
+    link_down_ = true;
+    link_downs_++;
+  }
+}
+
+void PacketSocket::PollLinkUp() {
+  if (!link_down_ || fd_ < 0) return;
+  ifreq ifr = {};
+  if (cfg_.ifname.size() >= IFNAMSIZ) return;
+  memcpy(ifr.ifr_name, cfg_.ifname.c_str(), cfg_.ifname.size());
+  if (ioctl(fd_, SIOCGIFFLAGS, &ifr) != 0) return;
+  // IFF_RUNNING: up with carrier (a veth whose peer is down is up but not
+  // running, and passes no frames).
+  if ((ifr.ifr_flags & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING)) {
+    link_down_ = false;
+    link_ups_++;
+  }
 }
 
 namespace {
@@ -344,6 +388,7 @@ size_t PacketSocket::ReceiveMmsg(void (*cb)(void*, const RxFrame&), void* ctx) {
     rx_msgs_[i].msg_hdr.msg_flags = 0;
   }
   int n = recvmmsg(fd_, rx_msgs_, kBatch, MSG_DONTWAIT, nullptr);
+  if (n < 0 && errno != EAGAIN && errno != EINTR) NoteSocketError(errno);  // it consumed sk_err
   if (n <= 0) return 0;
   for (int i = 0; i < n; i++) {
     msghdr& h = rx_msgs_[i].msg_hdr;

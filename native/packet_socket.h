@@ -83,6 +83,14 @@ class PacketSocket {
   uint64_t truncated() const { return truncated_; }
   uint64_t KernelDrops();
 
+  // Link state as the socket sees it: `ip link set down` reports ENETDOWN on
+  // the socket (counted in link_downs); while down, PollLinkUp() asks the
+  // interface flags (one ioctl) and counts the return in link_ups. Call it
+  // from a slow timer, not per batch.
+  uint64_t link_downs() const { return link_downs_; }
+  uint64_t link_ups() const { return link_ups_; }
+  void PollLinkUp();
+
   // Transmit batch: Slot() hands out a buffer, Commit(len) queues it, Flush()
   // sends everything queued with one sendmmsg. Slot() flushes when full.
   uint8_t* TxSlot();
@@ -98,6 +106,8 @@ class PacketSocket {
   bool SetupFrameRing(std::string* error);
   bool SetupRecvmmsg();
   bool WaitReadable(int wake_fd, int timeout_ms);
+  void TakeSocketError();
+  void NoteSocketError(int err);
   size_t ReceiveRingBlock(void (*cb)(void*, const RxFrame&), void* ctx);
   size_t ReceiveFrames(void (*cb)(void*, const RxFrame&), void* ctx);
   size_t ReceiveAny(void (*cb)(void*, const RxFrame&), void* ctx);
@@ -108,6 +118,9 @@ class PacketSocket {
   InterfaceInfo info_;
   uint64_t truncated_ = 0;
   uint64_t kernel_drops_ = 0;
+  uint64_t link_downs_ = 0;
+  uint64_t link_ups_ = 0;
+  bool link_down_ = false;
 
   // TPACKET_V3 ring
   uint8_t* ring_ = nullptr;

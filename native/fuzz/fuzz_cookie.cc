@@ -78,7 +78,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   shared.SetSecret(s);
   shared.SetPeriodMs(jar.period_ms());
   const CookieOut c2 = shared.Encode(t, seq - 1, client_mss, want, now, clock);
-  Check(c2.isn == c.isn && c2.ts_val == c.ts_val);
+  Check(c2.ok == c.ok && c2.isn == c.isn && c2.ts_val == c.ts_val);
+  // An MSS below the table's floor is refused, never rounded up.
+  Check(c.ok == (client_mss == 0 || client_mss >= kCookieMinMss));
+  if (!c.ok) return 0;
   Check(static_cast<int32_t>(clock - c.ts_val) >= 0 || !want.has_ts);
   const uint64_t later = now + in.Take(3) % jar.period_ms();
   const uint64_t whens[2] = {now, later};
@@ -86,6 +89,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     CookieOptions got;
     Check(jar.Validate(t, seq, c.isn + 1, want.has_ts, c.ts_val, when, &got));
     Check(got.mss == CookieMssValue(CookieMssIndex(client_mss ? client_mss : 536)));
+    Check(got.mss <= (client_mss ? client_mss : 536));  // never above the peer's MSS
     Check(got.has_wscale == want.has_wscale);
     Check(!want.has_wscale || got.wscale == (want.wscale > 14 ? 14 : want.wscale));
     Check(got.sack_permitted == want.sack_permitted && got.has_ts == want.has_ts);

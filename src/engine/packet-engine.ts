@@ -110,6 +110,12 @@ export interface EngineCounters {
   flowFilterActive: number;
   /** ARP replies to us for no request of ours (or too late): dropped in native. */
   arpRepliesUnsolicited: number;
+  /** Times the interface went down (the socket saw ENETDOWN); receiving resumes by itself when it is back. */
+  linkDown: number;
+  /** Times it came back up (up and running) after a linkDown. */
+  linkUp: number;
+  /** SYNs not answered with a cookie because their MSS is below the cookie MSS table's floor (216): a cookie would send more than the peer allows. */
+  syncookiesRefusedSmallMss: number;
   /** Frames dropped by reason (malformed, not for us, ...). */
   drops: Record<string, number>;
   /** Failed handoffs by the step that failed (permission, connect, ...). */

@@ -167,6 +167,25 @@ describe('stateless SYN-cookie handshake over a veth', () => {
     const k = JSON.parse(await runPy(net.peer, 'connect.py', [net.server.address, '8081']));
     expect(k).toMatchObject({ connected: false, errno: 111 });
   });
+
+  // Issue 8, defect 2: a cookie cannot carry an MSS below its table's floor
+  // (216); answering would make us send segments bigger than the peer allows.
+  it('a SYN announcing MSS 100 gets no cookie SYN-ACK and is counted; MSS 300 gets one that decodes to 216 (never above)', async ({ listener: { engine, established, craft } }) => {
+    const c0 = engine.counters();
+    const small = await craft('handshake-mss', '100');
+    expect(small.synack).toBeNull();
+    const c1 = engine.counters();
+    expect(c1.syncookiesRefusedSmallMss).toBe(c0.syncookiesRefusedSmallMss + 1);
+    expect(c1.syncookiesSent).toBe(c0.syncookiesSent);
+
+    established.length = 0;
+    const ok = await craft('handshake-mss', '300');
+    expect(ok.synack.flags).toBe('SA');
+    await waitFor(engine, (c) => c.establishedToJs > c1.establishedToJs);
+    const rec = established.find((r) => r.remotePort === ok.sport);
+    expect(rec?.mss).toBe(216);
+    expect(engine.counters().syncookiesRefusedSmallMss).toBe(c1.syncookiesRefusedSmallMss);
+  });
 });
 
 describe('cookie lifetime with the native clock pinned', () => {

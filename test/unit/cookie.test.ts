@@ -147,9 +147,26 @@ describe('cookie round trip', () => {
     expect(n).toBe(8 * 16 * 2 * 3);
   });
 
-  it('missing MSS means 536; below the table means 216', () => {
+  it('missing MSS means 536', () => {
     expect(validate(encode({ clientMss: 0 }))?.mss).toBe(536);
-    expect(validate(encode({ clientMss: 88 }))?.mss).toBe(216);
+  });
+
+  // Issue 8, defect 2: a client announcing MSS 100 used to get a cookie that
+  // decoded to 216, so we sent it 216-byte segments. Never above the peer's
+  // MSS (RFC 9293 3.7.1, RFC 6691): below the table's floor there is no cookie.
+  it('refuses an MSS below the table floor (216) instead of rounding it up; never decodes above the client MSS', () => {
+    for (const clientMss of [1, 88, 100, 215]) {
+      for (const hasTs of [false, true]) {
+        expect(t.cookieEncode({ secret: SECRET, periodMs: PERIOD, ...SYN, clientMss, hasTs }), `mss ${clientMss}`).toBeNull();
+      }
+    }
+    expect(validate(encode({ clientMss: 216 }))?.mss).toBe(216);
+    for (let clientMss = 216; clientMss <= 1600; clientMss += 7) {
+      for (const hasTs of [false, true]) {
+        const mss = validate(encode({ clientMss, hasTs }))?.mss as number;
+        expect(mss, `mss ${clientMss}`).toBeLessThanOrEqual(clientMss);
+      }
+    }
   });
 
   it('clamps a window scale above 14 to 14 (RFC 7323)', () => {
