@@ -152,7 +152,8 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
         !GetBool(o, "ecn", &cfg.ecn) || !GetUint(o, "maxFlows", 1, 1u << 24, &flows) ||
         !GetUint(o, "cookiePeriodMs", 1, 86400000, &period) ||
         !GetUint(o, "ringBlockTimeoutMs", 1, 1000, &block_timeout) ||
-        !GetUint(o, "ioThreadNice", 0, 19, &nice))
+        !GetUint(o, "ioThreadNice", 0, 19, &nice) ||
+        !GetBool(o, "ioThreadRealtime", &cfg.io_thread_realtime))
       return env.Undefined();
     if (cfg.socket.ifname.empty()) {
       ThrowType(env, "interface is required");

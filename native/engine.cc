@@ -1,12 +1,14 @@
 #include "engine.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <future>
 
@@ -105,8 +107,21 @@ bool Engine::Start(const EngineConfig& cfg, uint8_t* ring_mem, size_t ring_len,
     // it competes with the application's event loop for the same cores. A
     // higher nice value lets the event loop preempt it at once when it wakes;
     // the flood waits (the kernel ring buffers it), the application does not.
-    if (cfg_.io_thread_nice != 0)
+    if (cfg_.io_thread_realtime) {
+      sched_param sp = {};
+      sp.sched_priority = 1;  // the lowest real-time priority: above every normal thread
+      const int rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+      if (rc != 0) {
+        opened.set_value(rc == EPERM
+                             ? "ioThreadRealtime needs CAP_SYS_NICE (run as root, or: sudo setcap "
+                               "cap_sys_nice,cap_net_raw,cap_net_admin+ep \"$(readlink -f \"$(command -v node)\")\")"
+                             : std::string("pthread_setschedparam(SCHED_FIFO): ") + strerror(rc));
+        sock_.Close();
+        return;
+      }
+    } else if (cfg_.io_thread_nice != 0) {
       setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), cfg_.io_thread_nice);
+    }
     // Named, so top/perf/ps -L show which thread answers the flood.
     pthread_setname_np(pthread_self(), "synwall-io");
     opened.set_value(std::string());

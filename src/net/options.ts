@@ -65,6 +65,7 @@ const ENGINE_KEYS = [
   'cookieSecret',
   'ringBytes',
   'ioThreadNice',
+  'ioThreadRealtime',
 ] as const satisfies ReadonlyArray<keyof PacketEngineOptions>;
 
 export interface SplitEngine {

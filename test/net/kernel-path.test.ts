@@ -7,6 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TestNetwork } from '../../src/testing/index.js';
 import { createServer, type Server } from '../../src/index.js';
@@ -363,6 +364,23 @@ describe('kernel data path', () => {
     expect(res.code).toBe('EPERM');
     // Nothing was left behind: no firewall table.
     expect(nftTables(t)).not.toMatch(/synwall_/);
+  });
+
+  it('ioThreadRealtime: the I/O thread runs under SCHED_FIFO and the server serves', async ({ lab }) => {
+    const { t, url } = lab;
+    const ioThreadPolicy = (): string => {
+      const tid = readdirSync('/proc/self/task').find((id) => readFileSync(`/proc/self/task/${id}/comm`, 'utf8').trim() === 'synwall-io');
+      expect(tid).toBeDefined();
+      return execFileSync('chrt', ['-p', String(tid)], { encoding: 'utf8' });
+    };
+    const server = await lab.serve('always', { ioThreadRealtime: true });
+    expect(ioThreadPolicy()).toMatch(/SCHED_FIFO/);
+    const r = await t.peer.exec(['curl', '-sS', '--max-time', '5', `${url}/rt`]);
+    expect(r.stdout).toBe(`hello /rt from ${t.peer.address}\n`);
+    await stop(server as unknown as Server);
+    await lab.serve('always');
+    expect(ioThreadPolicy()).toMatch(/SCHED_OTHER/);
+    expect(() => createServer({ dataPath: 'kernel' }).listen(on(t, { port: PORT, ioThreadRealtime: 'yes' as unknown as boolean }))).toThrow(/ioThreadRealtime must be a boolean/);
   });
 
   it("rejects addressMode 'owned' with a TypeError that says why", ({ lab }) => {
