@@ -281,6 +281,7 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
   private readonly reader: RecordReader;
   private readonly firewall: InputDropRules | undefined;
   private readonly shared: boolean;
+  private readonly rxMode: RxMode;
   private closed = false;
 
   constructor(options: PacketEngineOptions) {
@@ -292,6 +293,7 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
     this.reader = new RecordReader(options.ringBytes ?? 4 << 20);
     const owned = (options.addressMode ?? 'owned') === 'owned';
     this.shared = !owned;
+    this.rxMode = options.rxMode ?? 'ring';
     if (!owned && (options.manageFirewall ?? true)) {
       this.firewall = new InputDropRules({ netns: options.netns, address: options.address, handoffMark: HANDOFF_MARK });
     }
@@ -326,6 +328,11 @@ export class PacketEngine extends EventEmitter<PacketEngineEvents> {
     if (dataPath !== 'userspace' && dataPath !== 'kernel') throw new TypeError(`dataPath must be 'userspace' or 'kernel', got ${String(dataPath)}`);
     if (dataPath === 'kernel') {
       if (!this.shared) throw new TypeError("dataPath 'kernel' needs addressMode 'shared': the kernel must hold the address to own the connections");
+      // The seam needs the time each frame was queued. The TPACKET rings
+      // stamp it at the tap; recvmmsg reports the skb's own stamp, which on
+      // a veth can be the sender's pacing time on another clock, and a
+      // frame then given back after its socket closed drew a RST.
+      if (this.rxMode === 'recvmmsg') throw new TypeError("dataPath 'kernel' needs rxMode 'frame-ring' or 'ring': recvmmsg cannot tell when a frame was queued");
       checkRepairAllowed();
     }
     if (this.firewall) {
