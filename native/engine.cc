@@ -228,6 +228,11 @@ bool Engine::RemoveFlow(uint32_t raddr, uint16_t rport, uint16_t lport) {
   return demux_->Erase(key);
 }
 
+void Engine::ForgetHandoffFlow(uint32_t id, const FlowKey& key) {
+  handoffs_.erase(id);
+  demux_->Erase(key);
+}
+
 void Engine::ForgetClosedFlows() {
   // Frames carry the time the kernel queued them; once a frame queued after
   // a flow's close has been read, none of that flow's older frames is left.
@@ -239,8 +244,7 @@ void Engine::ForgetClosedFlows() {
     // Already gone, or the 4-tuple belongs to a newer connection now.
     if (it == handoffs_.end() || it->second.closed_ns == 0) continue;
     if (it->second.closed_ns < horizon) {
-      handoffs_.erase(it);
-      demux_->Erase(key);
+      ForgetHandoffFlow(id, key);
       flow_filter_.Remove(key);
     } else {
       closing_[kept++] = key;
@@ -480,6 +484,7 @@ void Engine::ReleaseHeldFrame() {
   frame_ = &held;
   ParsedFrame h = ParseFrame(held_frame_.data(), len, cfg_.socket.local_ip, held_csum_, info_.mac);
   if (h.kind == ParsedFrame::kTcp) HandleTcp(h.tcp);
+  frame_ = nullptr;  // `held` is gone
 }
 
 void Engine::HandleArp(const ArpPacket& arp) {
@@ -523,8 +528,7 @@ void Engine::HandleTcp(const TcpSegment& s) {
         // duplicate; one sent after starts a new connection on the 4-tuple:
         // the old flow is over, answer it as a listener.
         if (frame_ != nullptr && frame_->tstamp_ns != 0 && frame_->tstamp_ns <= flow.closed_ns) return;
-        handoffs_.erase(it);
-        demux_->Erase(key);
+        ForgetHandoffFlow(id, key);
         flow_filter_.Remove(key);  // or the new connection's third ACK would be kept out
         id = 0;
       } else if (flow.handed_off) {
@@ -728,10 +732,7 @@ void Engine::CompleteHandoff(uint32_t id, HandoffFlow& flow, const TcpSegment& s
   uint8_t* rec = ring_.Reserve(0, &rec_len);
   if (!rec) {
     Bump(Counter::kRecordRingFull);
-    if (from_cookie) {  // the next segment carries the cookie again
-      handoffs_.erase(id);
-      demux_->Erase(key);
-    }
+    if (from_cookie) ForgetHandoffFlow(id, key);  // the next segment carries the cookie again
     return;
   }
   HandoffError err = HandoffError::kNone;
@@ -749,8 +750,7 @@ void Engine::CompleteHandoff(uint32_t id, HandoffFlow& flow, const TcpSegment& s
     handoff_failures_[static_cast<size_t>(err)].fetch_add(1, std::memory_order_relaxed);
     h.fd = -static_cast<int32_t>(err);
     memcpy(rec, &h, sizeof h);
-    handoffs_.erase(id);
-    demux_->Erase(key);
+    ForgetHandoffFlow(id, key);
     SendReset(s);
     return;
   }

@@ -163,6 +163,8 @@ class Engine {
   void CompleteHandoff(uint32_t id, HandoffFlow& flow, const TcpSegment& s, bool from_cookie);
   void Reinject(const TcpSegment& s);
   void ForgetClosedFlows();
+  // Out of the handoff table and the demux set (the flow filter is the caller's).
+  void ForgetHandoffFlow(uint32_t id, const FlowKey& key);
   bool PushRecord(uint8_t type, uint32_t conn_id, const TcpSegment& s,
                   const CookieOptions* cookie);
   void PushArpRecord(const ArpPacket& arp);

@@ -260,17 +260,10 @@ export class Server<P extends DataPath = 'userspace'> extends EventEmitter<Serve
   private accept(sc: StackConnection): void {
     this.lastPort = sc.localPort;
     const shared = this.shared as SharedStack;
-    if (this.maxConnections !== undefined && this.maxConnections >= 0 && this.sockets.size >= this.maxConnections) {
+    if (this.atMaxConnections()) {
       sc.close();
       shared.track(sc, () => true);
-      this.emit('drop', {
-        localAddress: sc.localAddress,
-        localPort: sc.localPort,
-        localFamily: 'IPv4',
-        remoteAddress: sc.remoteAddress,
-        remotePort: sc.remotePort,
-        remoteFamily: 'IPv4',
-      });
+      this.emitDrop(sc.localAddress, sc.localPort, sc.remoteAddress, sc.remotePort);
       return;
     }
     const socket = new Socket({ allowHalfOpen: this.options.allowHalfOpen });
@@ -296,16 +289,9 @@ export class Server<P extends DataPath = 'userspace'> extends EventEmitter<Serve
       engine.removeFlow(h.remoteAddress, h.remotePort, h.localPort);
       if (this.kernelSockets.delete(socket)) this.maybeClosed();
     });
-    if (this.maxConnections !== undefined && this.maxConnections >= 0 && this.sockets.size + this.kernelSockets.size >= this.maxConnections) {
+    if (this.atMaxConnections()) {
       socket.destroy();
-      this.emit('drop', {
-        localAddress: numberToIpv4(h.localAddress),
-        localPort: h.localPort,
-        localFamily: 'IPv4',
-        remoteAddress: numberToIpv4(h.remoteAddress),
-        remotePort: h.remotePort,
-        remoteFamily: 'IPv4',
-      });
+      this.emitDrop(numberToIpv4(h.localAddress), h.localPort, numberToIpv4(h.remoteAddress), h.remotePort);
       return;
     }
     this.kernelSockets.set(socket, h);
@@ -313,6 +299,16 @@ export class Server<P extends DataPath = 'userspace'> extends EventEmitter<Serve
     if (this.options.noDelay) socket.setNoDelay(true);
     if (this.options.keepAlive) socket.setKeepAlive(true, this.options.keepAliveInitialDelay);
     this.emit('connection', socket);
+  }
+
+  private atMaxConnections(): boolean {
+    const open = this.sockets.size + this.kernelSockets.size;
+    return this.maxConnections !== undefined && this.maxConnections >= 0 && open >= this.maxConnections;
+  }
+
+  /** A connection refused because of maxConnections (it is closed). */
+  private emitDrop(localAddress: string, localPort: number, remoteAddress: string, remotePort: number): void {
+    this.emit('drop', { localAddress, localPort, localFamily: 'IPv4', remoteAddress, remotePort, remoteFamily: 'IPv4' });
   }
 
   private maybeClosed(): void {

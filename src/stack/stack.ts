@@ -309,13 +309,7 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
    */
   private handleHandoff(h: HandoffRecord): void {
     const sc = this.table.get(flowKey(h.remoteAddress, h.remotePort, h.localPort));
-    if (sc) {
-      this.table.delete(sc);
-      if (sc.timer) this.wheel.cancel(sc.timer);
-      sc.timer = undefined;
-      sc.listener?.forget(sc);
-      this.queueArm();
-    }
+    if (sc) this.retire(sc, { keepNativeFlow: true });
     const listener = this.listenersByPort.get(h.localPort);
     if (listener && !listener.isClosed && listener.dataPath === 'kernel') {
       listener.handedOff(h);
@@ -444,11 +438,11 @@ export class TcpStack extends EventEmitter<StackEvents> implements ConnectionHos
   }
 
   /** CLOSED: out of the table, the wheel, the native demux set and the listener's queues. */
-  private retire(sc: StackConnection): void {
+  private retire(sc: StackConnection, o: { keepNativeFlow?: boolean } = {}): void {
     if (!this.table.delete(sc)) return;
     if (sc.timer) this.wheel.cancel(sc.timer);
     sc.timer = undefined;
-    this.engine.removeFlow(sc.wire.remoteAddress, sc.wire.remotePort, sc.wire.localPort);
+    if (!o.keepNativeFlow) this.engine.removeFlow(sc.wire.remoteAddress, sc.wire.remotePort, sc.wire.localPort);
     sc.listener?.forget(sc);
     this.queueArm();
   }
